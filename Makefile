@@ -1,0 +1,41 @@
+# The two commands a new machine needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+EDITOR_USER ?= editor
+
+.PHONY: install run test migrate messages bench clean
+
+# Reinstall only when requirements change; the stamp lives inside the virtualenv.
+$(VENV)/.installed: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+run: migrate
+	$(BIN)/python manage.py load_demo_content --editor $(EDITOR_USER)
+	@echo "Site: http://$(HOST):$(PORT)/ar/  and  http://$(HOST):$(PORT)/de/   Admin: http://$(HOST):$(PORT)/admin/"
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: install
+	$(BIN)/python manage.py check --fail-level WARNING
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python -m pytest
+
+# Regenerate the message catalogues after changing user-facing strings (needs Debian's gettext).
+messages: install
+	$(BIN)/python manage.py makemessages --no-location -l ar -l de --ignore=.venv --ignore=bench --ignore=tests
+	$(BIN)/python manage.py compilemessages --ignore=.venv
+
+bench: install
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) staticfiles var .hypothesis

@@ -1,0 +1,219 @@
+"""
+The editors' admin: both language versions side by side, Arabic inputs right to left whatever the admin's language.
+"""
+from django.contrib import admin
+from django.db.models import Prefetch
+from django.urls import path
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin, TranslationInlineModelAdmin
+from modeltranslation.translator import NotRegistered, translator
+
+from . import admin_views
+from .models import LANGUAGE_CODES, Article, ArticleSource, Caption, Category, Image, Source, language_name
+
+TEXT_DIRECTION = {"ar": "rtl", "de": "ltr"}
+
+
+def language_attrs(model, db_field):
+    """`lang`/`dir` for a translation field's widget (`headline_ar` -> lang=ar dir=rtl), or {}."""
+    try:
+        options = translator.get_options_for_model(model)
+    except NotRegistered:
+        return {}
+    for field_name, translation_fields in options.fields.items():
+        for translation_field in translation_fields:
+            if translation_field.name == db_field.name:
+                language = translation_field.language
+                return {"lang": language, "dir": TEXT_DIRECTION.get(language, "auto")}
+    return {}
+
+
+class BilingualMixin:
+    """Marks every translated input with its language and direction, so Arabic is typed right to left."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        attrs = language_attrs(self.model, db_field)
+        if formfield is not None and attrs:
+            formfield.widget.attrs.update(attrs)
+        return formfield
+
+    class Media:
+        css = {"all": ["admin/newsroom.css"]}
+
+
+class CaptionInline(BilingualMixin, TranslationInlineModelAdmin, admin.StackedInline):
+    model = Caption
+    extra = 0
+    autocomplete_fields = ["image"]
+    fields = [("image", "placement", "position", "paragraph"), ("text_ar", "text_de")]
+    verbose_name = _("image in this article")
+    verbose_name_plural = _("images in this article")
+
+
+class ArticleSourceInline(admin.TabularInline):
+    model = ArticleSource
+    extra = 0
+    autocomplete_fields = ["source"]
+    fields = ["source", "position"]
+    verbose_name = _("source")
+    verbose_name_plural = _("sources (in the order the article credits them)")
+
+
+class LanguageStatusFilter(admin.SimpleListFilter):
+    """State of one language version; one filter per language."""
+
+    language = None
+
+    def lookups(self, request, model_admin):
+        from .models import Status
+
+        return [*Status.choices, ("missing", _("Missing"))]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "missing":
+            return queryset.missing_language(self.language)
+        if value:
+            return queryset.filter(**{f"status_{self.language}": value}).exclude(
+                pk__in=queryset.missing_language(self.language).values("pk")
+            )
+        return queryset
+
+
+class ArabicStatusFilter(LanguageStatusFilter):
+    title = _("Arabic version")
+    parameter_name = "status_ar"
+    language = "ar"
+
+
+class GermanStatusFilter(LanguageStatusFilter):
+    title = _("German version")
+    parameter_name = "status_de"
+    language = "de"
+
+
+@admin.register(Article)
+class ArticleAdmin(BilingualMixin, TranslationAdmin):
+    change_list_template = "admin/articles/article/change_list.html"
+    list_display = ["title", "short_code", "language_versions", "missing_versions", "updated_at"]
+    list_filter = [ArabicStatusFilter, GermanStatusFilter, "categories", "sources", "source_format"]
+    search_fields = [
+        "headline_ar", "headline_de", "teaser_ar", "teaser_de", "short_code", "source_identifier", "search_text",
+    ]
+    autocomplete_fields = ["categories", "related"]
+    readonly_fields = ["source_identifier", "source_format", "source_version", "created_at", "updated_at", "short_link"]
+    inlines = [ArticleSourceInline, CaptionInline]
+    date_hierarchy = "created_at"
+    list_per_page = 50
+    fieldsets = [
+        (_("Text"), {"fields": [
+            ("headline_ar", "headline_de"),
+            ("teaser_ar", "teaser_de"),
+            ("body_ar", "body_de"),
+            ("initials_ar", "initials_de"),
+            ("slug_ar", "slug_de"),
+        ]}),
+        (_("Publication"), {"fields": [
+            ("status_ar", "status_de"),
+            ("published_at_ar", "published_at_de"),
+            ("scheduled_at_ar", "scheduled_at_de"),
+            ("embargoed_until", "expires_at"),
+        ]}),
+        (_("Classification"), {"fields": ["categories", "related", ("byline", "dateline")]}),
+        (_("Origin"), {"classes": ["collapse"], "fields": [
+            ("short_code", "short_link"),
+            ("source_identifier", "source_format", "source_version"),
+            "agency_metadata",
+            ("created_at", "updated_at"),
+        ]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related(
+            Prefetch("source_links", queryset=ArticleSource.objects.select_related("source"))
+        )
+
+    def get_urls(self):
+        urls = [
+            path(
+                "import/",
+                self.admin_site.admin_view(admin_views.ImportView.as_view(model_admin=self)),
+                name="articles_article_import",
+            ),
+        ]
+        return urls + super().get_urls()
+
+    @admin.display(description=_("headline"))
+    def title(self, obj):
+        return format_html_join(
+            " ",
+            '<span lang="{}" dir="{}">{}</span>',
+            ((code, TEXT_DIRECTION[code], obj.text("headline", code)) for code in LANGUAGE_CODES if obj.has_language(code)),
+        ) or obj.short_code
+
+    @admin.display(description=_("language versions"))
+    def language_versions(self, obj):
+        return format_html_join(
+            ", ",
+            "{}: {}",
+            (
+                (code.upper(), obj.get_status_display_in(code))
+                for code in LANGUAGE_CODES
+                if obj.has_language(code)
+            ),
+        )
+
+    @admin.display(description=_("missing"))
+    def missing_versions(self, obj):
+        missing = obj.missing_languages
+        if not missing:
+            return "—"
+        return format_html(
+            '<strong class="missing-language">{}</strong>', ", ".join(str(language_name(code)) for code in missing)
+        )
+
+    @admin.display(description=_("short link"))
+    def short_link(self, obj):
+        if not obj.short_code:
+            return "—"
+        return format_html('<a href="{0}">{0}</a>', obj.short_link())
+
+
+@admin.register(Source)
+class SourceAdmin(BilingualMixin, TranslationAdmin):
+    list_display = ["code", "name_ar", "name_de", "needs_naming"]
+    list_filter = ["needs_naming"]
+    search_fields = ["code", "name_ar", "name_de", "aliases"]
+    fields = ["code", ("name_ar", "name_de"), "aliases", "needs_naming"]
+
+
+@admin.register(Category)
+class CategoryAdmin(BilingualMixin, TranslationAdmin):
+    list_display = ["name_ar", "name_de", "parent"]
+    list_filter = ["parent"]
+    search_fields = ["name_ar", "name_de", "slug_ar", "slug_de"]
+    autocomplete_fields = ["parent"]
+    fields = [("name_ar", "name_de"), ("slug_ar", "slug_de"), "parent", "aliases"]
+
+
+@admin.register(Image)
+class ImageAdmin(BilingualMixin, TranslationAdmin):
+    list_display = ["thumbnail", "archive_title", "credit", "has_file", "width", "height", "created_at"]
+    search_fields = ["archive_title", "credit", "alt_text_ar", "alt_text_de", "content_hash", "source_identifier"]
+    readonly_fields = ["thumbnail", "width", "height", "content_hash", "created_at"]
+    fields = [
+        "file", "thumbnail", ("archive_title", "credit"), ("alt_text_ar", "alt_text_de"),
+        ("width", "height"), ("source_identifier", "remote_url"), ("content_hash", "created_at"),
+    ]
+
+    @admin.display(description=_("has file"), boolean=True)
+    def has_file(self, obj):
+        return not obj.is_awaiting_file
+
+    @admin.display(description=_("preview"))
+    def thumbnail(self, obj):
+        if obj.is_awaiting_file:
+            return _("awaiting its file")
+        return format_html('<img src="{}" alt="" style="max-height:80px;max-width:140px">', obj.file.url)

@@ -1,0 +1,166 @@
+"""
+Demo content for a fresh installation: a few short, neutral bilingual items written for this project.
+
+Loaded by `make run` through the `load_demo_content` command; running it again changes nothing.
+"""
+import io
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from PIL import Image as PILImage
+from PIL import ImageDraw
+
+from .models import Article, ArticleSource, Caption, Category, Image, Placement, Source
+
+CATEGORIES = [
+    # (Arabic name, German name)
+    ("ثقافة", "Kultur"),
+    ("علوم", "Wissenschaft"),
+    ("مجتمع", "Gesellschaft"),
+]
+
+ARTICLES = [
+    {
+        "key": "demo:library",
+        "short_code": "DEMO1",
+        "category": "Kultur",
+        "sources": ["dpa", "afp"],
+        "ar": {
+            "headline": "مكتبة المدينة تمدد ساعات العمل في الشتاء",
+            "teaser": "تفتح المكتبة العامة أبوابها حتى العاشرة مساء طوال أشهر الشتاء.",
+            "body": [
+                "قررت إدارة المكتبة العامة تمديد ساعات العمل اعتبارا من الأول من ديسمبر.",
+                "وقالت المديرة إن عدد الزوار ارتفع خلال العام الماضي، خاصة بين الطلاب.",
+                "وتضم المكتبة قاعة جديدة للقراءة الهادئة وركنا لكتب الأطفال.",
+            ],
+            "initials": "ع.م/س.ك",
+            "caption": "قاعة القراءة الجديدة في المكتبة العامة.",
+            "alt": "رفوف كتب في قاعة قراءة مضيئة",
+        },
+        "de": {
+            "headline": "Stadtbibliothek verlängert im Winter die Öffnungszeiten",
+            "teaser": "Die öffentliche Bibliothek bleibt in den Wintermonaten bis 22 Uhr geöffnet.",
+            "body": [
+                "Die Leitung der Stadtbibliothek verlängert die Öffnungszeiten ab dem 1. Dezember.",
+                "Die Zahl der Besucher sei im vergangenen Jahr gestiegen, vor allem unter Studierenden, sagte die Leiterin.",
+                "Die Bibliothek hat einen neuen Lesesaal und eine Ecke für Kinderbücher.",
+            ],
+            "initials": "am/sk",
+            "caption": "Der neue Lesesaal der Stadtbibliothek.",
+            "alt": "Bücherregale in einem hellen Lesesaal",
+        },
+        "image": {"title": "Bibliothek Lesesaal Demo", "credit": "Newsroom Demo/Grafik", "color": (46, 94, 140)},
+    },
+    {
+        "key": "demo:observatory",
+        "short_code": "DEMO2",
+        "category": "Wissenschaft",
+        "sources": ["reuters"],
+        "ar": {
+            "headline": "مرصد جامعي يفتح أبوابه لهواة الفلك",
+            "teaser": "يستقبل المرصد الزوار مرة كل شهر لمراقبة القمر والكواكب.",
+            "body": [
+                "أعلنت الجامعة أن مرصدها سيستقبل الجمهور في أول سبت من كل شهر.",
+                "ويشرح طلاب قسم الفيزياء للزوار كيفية استخدام التلسكوب.",
+            ],
+            "initials": "ر.ن",
+            "caption": "قبة المرصد الجامعي مساء.",
+            "alt": "قبة مرصد بيضاء تحت سماء زرقاء داكنة",
+        },
+        "de": {
+            "headline": "Universitätssternwarte öffnet für Hobby-Astronomen",
+            "teaser": "Einmal im Monat können Besucher Mond und Planeten beobachten.",
+            "body": [
+                "Die Universität öffnet ihre Sternwarte an jedem ersten Samstag im Monat für die Öffentlichkeit.",
+                "Studierende der Physik erklären den Gästen, wie das Teleskop funktioniert.",
+            ],
+            "initials": "rn",
+            "caption": "Die Kuppel der Universitätssternwarte am Abend.",
+            "alt": "Weiße Sternwartenkuppel unter dunkelblauem Himmel",
+        },
+        "image": {"title": "Sternwarte Kuppel Abend Demo", "credit": "Newsroom Demo/Grafik", "color": (20, 30, 70)},
+    },
+    {
+        "key": "demo:market",
+        "short_code": "DEMO3",
+        "category": "Gesellschaft",
+        "sources": ["ap"],
+        "ar": {
+            "headline": "سوق المزارعين يعود إلى ساحة المدينة",
+            "teaser": "بعد أعمال الترميم، يعود السوق الأسبوعي إلى مكانه المعتاد.",
+            "body": [
+                "يعود سوق المزارعين كل يوم خميس إلى الساحة الرئيسية بعد انتهاء أعمال الترميم.",
+                "ويعرض نحو ثلاثين بائعا الخضار والفاكهة والخبز من المنطقة.",
+            ],
+            "initials": "م.ح",
+            "caption": "",
+            "alt": "",
+        },
+        "de": None,  # only in Arabic so far: shows a missing German version in the admin
+        "image": None,
+    },
+]
+
+
+def make_picture(color, label):
+    """A plain picture drawn with Pillow, so the demo has real files without shipping any."""
+    picture = PILImage.new("RGB", (1600, 900), color)
+    draw = ImageDraw.Draw(picture)
+    draw.rectangle((80, 80, 1520, 820), outline=(255, 255, 255), width=6)
+    draw.text((120, 120), label, fill=(255, 255, 255))
+    buffer = io.BytesIO()
+    picture.save(buffer, format="JPEG", quality=85)
+    return buffer.getvalue()
+
+
+def load():
+    """Create the demo categories and articles; returns how many articles were created."""
+    categories = {}
+    for name_ar, name_de in CATEGORIES:
+        category, _created = Category.objects.get_or_create(
+            name_de=name_de, defaults={"name": name_ar, "name_ar": name_ar}
+        )
+        categories[name_de] = category
+    created = 0
+    for spec in ARTICLES:
+        if Article.objects.filter(source_identifier=spec["key"]).exists():
+            continue
+        with transaction.atomic():
+            create_article(spec, categories)
+        created += 1
+    return created
+
+
+def create_article(spec, categories):
+    article = Article(source_identifier=spec["key"], short_code=spec["short_code"], source_format="demo")
+    now = timezone.now()
+    for language in ("ar", "de"):
+        text = spec[language]
+        if not text:
+            continue
+        setattr(article, f"headline_{language}", text["headline"])
+        setattr(article, f"teaser_{language}", text["teaser"])
+        setattr(article, f"body_{language}", "".join(f"<p>{paragraph}</p>" for paragraph in text["body"]))
+        setattr(article, f"initials_{language}", text["initials"])
+        article.refresh_derived_fields()
+        article.publish(language, when=now)
+    article.save()
+    article.categories.add(categories[spec["category"]])
+    for position, code in enumerate(spec["sources"]):
+        ArticleSource.objects.create(article=article, source=Source.objects.get(code=code), position=position)
+    if spec["image"]:
+        image = Image(archive_title=spec["image"]["title"], credit=spec["image"]["credit"])
+        for language in ("ar", "de"):
+            if spec[language]:
+                setattr(image, f"alt_text_{language}", spec[language]["alt"])
+        image.file.save(
+            f"{spec['short_code'].lower()}.jpg", ContentFile(make_picture(spec["image"]["color"], spec["image"]["title"])),
+            save=False,
+        )
+        image.save()
+        caption = Caption(article=article, image=image, placement=Placement.LEAD)
+        for language in ("ar", "de"):
+            if spec[language]:
+                setattr(caption, f"text_{language}", spec[language]["caption"])
+        caption.save()

@@ -1,0 +1,75 @@
+"""Small factories for tests: articles, sources, categories and in-memory pictures."""
+import io
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from PIL import Image as PILImage
+
+from articles.models import Article, ArticleSource, Caption, Category, Image, Placement, Source
+
+SHARED = Path(settings.BASE_DIR).parent / "shared"
+SEED = SHARED / "seed" / "000_7ca7d5de303bab1a.txt"
+SAMPLES = SHARED / "samples"
+
+
+def picture_bytes(width=64, height=48, format="JPEG", color=(200, 40, 40)):
+    buffer = io.BytesIO()
+    PILImage.new("RGB", (width, height), color).save(buffer, format=format)
+    return buffer.getvalue()
+
+
+def picture_upload(name="picture.jpg", **kwargs):
+    return SimpleUploadedFile(name, picture_bytes(**kwargs), content_type="image/jpeg")
+
+
+def make_source(code="afp", name_ar="ا ف ب", name_de="AFP"):
+    source, _created = Source.objects.get_or_create(code=code, defaults={"name_ar": name_ar, "name_de": name_de})
+    return source
+
+
+def make_category(name_ar="سياسة", name_de="Politik", **kwargs):
+    return Category.objects.create(name=name_ar, name_ar=name_ar, name_de=name_de, **kwargs)
+
+
+def make_image(with_file=False, **kwargs):
+    kwargs.setdefault("archive_title", "Testbild Archiv")
+    kwargs.setdefault("credit", "Newsroom/Test")
+    image = Image(**kwargs)
+    if with_file:
+        image.file = picture_upload()
+    image.save()
+    return image
+
+
+def make_article(languages=("ar", "de"), publish=(), sources=(), images=0, categories=(), **kwargs):
+    """An article with text in `languages`, published in `publish`, with `images` captioned pictures."""
+    texts = {
+        "ar": {"headline": "خبر تجريبي قصير", "teaser": "مقدمة الخبر التجريبي.", "body": "<p>فقرة أولى.</p><p>فقرة ثانية.</p>", "initials": "ت.ج"},
+        "de": {"headline": "Kurze Testmeldung", "teaser": "Vorspann der Testmeldung.", "body": "<p>Erster Absatz.</p><p>Zweiter Absatz.</p>", "initials": "tj"},
+    }
+    article = Article(**kwargs)
+    for language in languages:
+        for field, value in texts[language].items():
+            name = f"{field}_{language}"
+            if name not in kwargs:
+                setattr(article, name, value)
+    article.refresh_derived_fields()
+    for language in publish:
+        article.publish(language, when=timezone.now() - timezone.timedelta(minutes=5))
+    article.save()
+    for position, source in enumerate(sources):
+        ArticleSource.objects.create(article=article, source=source, position=position)
+    article.categories.add(*categories)
+    for position in range(images):
+        Caption.objects.create(
+            article=article,
+            image=make_image(archive_title=f"Bild {position}"),
+            placement=Placement.LEAD if position == 0 else Placement.INLINE,
+            position=position,
+            paragraph=min(position, 2),
+            text_ar=f"تعليق {position}",
+            text_de=f"Bildunterschrift {position}",
+        )
+    return article
