@@ -1,0 +1,61 @@
+"""
+Base class for tests that drive Debian's Chromium through Playwright against a live test server.
+
+Every request the page makes is recorded; `assertNoThirdPartyRequests` fails on any host but the test server.
+Without Chromium (or Playwright) the tests skip and say why.
+"""
+import os
+import shutil
+from pathlib import Path
+from unittest import SkipTest
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.staticfiles.testing import StaticLiveServerTestCase
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+SCREENSHOTS = Path(settings.BASE_DIR) / "tests" / "screenshots"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 900}
+
+
+class BrowserTestCase(StaticLiveServerTestCase):
+    # Playwright's sync API runs an event loop in this thread; Django refuses ORM calls from such a thread.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+    @classmethod
+    def setUpClass(cls):
+        if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
+            raise SkipTest(f"Chromium is not installed at {CHROMIUM}: browser tests skipped (apt-get install chromium)")
+        try:
+            from playwright.sync_api import sync_playwright
+        except ImportError:
+            raise SkipTest("Playwright's Python package is not installed: browser tests skipped") from None
+        super().setUpClass()
+        cls.playwright = sync_playwright().start()
+        cls.browser = cls.playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.browser.close()
+        cls.playwright.stop()
+        super().tearDownClass()
+
+    def open_page(self, viewport=DESKTOP, locale="ar"):
+        """A fresh page that records every request it makes."""
+        context = self.browser.new_context(viewport=viewport, locale=locale)
+        self.addCleanup(context.close)
+        page = context.new_page()
+        page.requested_urls = []
+        page.on("request", lambda request: page.requested_urls.append(request.url))
+        return page
+
+    def assertNoThirdPartyRequests(self, page):
+        own = urlsplit(self.live_server_url).netloc
+        foreign = [url for url in page.requested_urls if urlsplit(url).scheme in ("http", "https") and urlsplit(url).netloc != own]
+        self.assertEqual(foreign, [], "the page asked another host for something")
+
+    def screenshot(self, page, name):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
