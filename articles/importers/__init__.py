@@ -56,3 +56,10 @@ def parse(data, name="", format="auto", language=None):
         if isinstance(entry, ParseError):
             raise entry
     return entries
+
+
+from . import dwhtml, newsml, ninjs  # noqa: E402
+
+register("ninjs", ninjs)
+register("newsml", newsml)
+register("dwhtml", dwhtml)

@@ -74,7 +74,10 @@ def parse(data, name="", language=None):
 
 
 def parse_each(data, name="", language=None):
-    """Parse each item of a G2 file; a failing item comes back as its `ParseError`, the others as items."""
+    """
+    Parse each item of a G2 file: a failing item comes back as its `ParseError`, the others as items; a file that
+    cannot be read at all (encoding, XML syntax, entities, not G2) raises `ParseError`.
+    """
     try:
         root = _load(data)
         kind = _local(root.tag)
@@ -91,9 +94,9 @@ def parse_each(data, name="", language=None):
             raise ParseError(f"the XML root <{kind}> is not a NewsML-G2 item, newsMessage or NITF document")
     except ParseError as error:
         error.item = error.item or name
-        return [error]
+        raise
     except READ_ERRORS as error:
-        return [ParseError(f"the file cannot be read ({type(error).__name__}: {error})", item=name)]
+        raise ParseError(f"the file cannot be read ({type(error).__name__}: {error})", item=name) from None
     news = [element for element in elements if _local(element.tag) == "newsItem"]
     packages = [element for element in elements if _local(element.tag) == "packageItem"]
     results = {id(element): _guard(lambda element=element: _parse_news_item(element, language), _guid(element, name))

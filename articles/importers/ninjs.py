@@ -77,7 +77,10 @@ def parse(data, name="", language=None):
 
 
 def parse_each(data, name="", language=None):
-    """Parse each ninjs object of a file; a failing object comes back as its `ParseError`, the others as items."""
+    """
+    Parse each ninjs object of a file: a failing object comes back as its `ParseError`, the others as items; a file
+    that cannot be read at all (encoding, JSON syntax, no items) raises `ParseError`.
+    """
     try:
         text = decode_text(data, "utf-8", "the ninjs file")
         try:
@@ -86,12 +89,12 @@ def parse_each(data, name="", language=None):
             raise ParseError(f"the file is not valid JSON: {error.msg} at line {error.lineno} column {error.colno}")
         except RecursionError:
             raise ParseError("the JSON is nested too deeply") from None
+        objects = document if isinstance(document, list) else [document]
+        if not objects:
+            raise ParseError("the file holds no ninjs items")
     except ParseError as error:
         error.item = error.item or name
-        return [error]
-    objects = document if isinstance(document, list) else [document]
-    if not objects:
-        return [ParseError("the file holds no ninjs items", item=name)]
+        raise
     results = []
     for index, obj in enumerate(objects):
         label = f"{name} item {index + 1}" if len(objects) > 1 else name
