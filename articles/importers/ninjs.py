@@ -381,9 +381,10 @@ def _parse_object(obj, language):
     unknown = sorted(key for key in obj if key not in KNOWN_PROPERTIES and not PATTERN_PROPERTY_RE.match(key))
     if unknown:
         warnings.append(f"properties ninjs does not define were ignored: {', '.join(unknown[:10])}")
-    identifier = _string(obj, "uri")
-    if not identifier:
-        raise ParseError("the item has no uri (ninjs requires one)")
+    identifier = obj.get("uri")
+    if not isinstance(identifier, str) or not identifier.strip():
+        raise ParseError("the item has no uri (ninjs requires one, as a string)")
+    identifier = identifier.strip()
     headline = _headline(obj, version)
     if not headline:
         raise ParseError("the item has no headline")
