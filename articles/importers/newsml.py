@@ -333,7 +333,8 @@ def _body(nodes, internal, found):
         local = _local(node.tag)
         roots = list(node) if local == "inlineXML" else [node] if local == "nitf" else []
         for root in roots:
-            content = _inline_html(root, internal, found).strip()
+            # Dropped elements leave their neighbours' whitespace behind.
+            content = re.sub(r" {2,}", " ", _inline_html(root, internal, found)).strip()
             if content:
                 return content
         if local == "inlineData" and (node.text or "").strip():
