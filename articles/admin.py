@@ -7,7 +7,7 @@ from django.urls import path
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin, TranslationInlineModelAdmin
-from modeltranslation.translator import NotRegistered, translator
+from modeltranslation.fields import TranslationField
 
 from . import admin_views
 from .models import LANGUAGE_CODES, Article, ArticleSource, Caption, Category, Image, Source, language_name
@@ -15,18 +15,11 @@ from .models import LANGUAGE_CODES, Article, ArticleSource, Caption, Category, I
 TEXT_DIRECTION = {"ar": "rtl", "de": "ltr"}
 
 
-def language_attrs(model, db_field):
+def language_attrs(db_field):
     """`lang`/`dir` for a translation field's widget (`headline_ar` -> lang=ar dir=rtl), or {}."""
-    try:
-        options = translator.get_options_for_model(model)
-    except NotRegistered:
+    if not isinstance(db_field, TranslationField):
         return {}
-    for field_name, translation_fields in options.fields.items():
-        for translation_field in translation_fields:
-            if translation_field.name == db_field.name:
-                language = translation_field.language
-                return {"lang": language, "dir": TEXT_DIRECTION.get(language, "auto")}
-    return {}
+    return {"lang": db_field.language, "dir": TEXT_DIRECTION.get(db_field.language, "auto")}
 
 
 class BilingualMixin:
@@ -34,7 +27,7 @@ class BilingualMixin:
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
-        attrs = language_attrs(self.model, db_field)
+        attrs = language_attrs(db_field)
         if formfield is not None and attrs:
             formfield.widget.attrs.update(attrs)
         return formfield
@@ -47,9 +40,26 @@ class CaptionInline(BilingualMixin, TranslationInlineModelAdmin, admin.StackedIn
     model = Caption
     extra = 0
     autocomplete_fields = ["image"]
-    fields = [("image", "placement", "position", "paragraph"), ("text_ar", "text_de")]
+    fields = [("image", "picture"), ("placement", "position", "paragraph"), ("text_ar", "text_de")]
+    readonly_fields = ["picture"]
     verbose_name = _("image in this article")
     verbose_name_plural = _("images in this article")
+
+    @admin.display(description=_("picture"))
+    def picture(self, obj):
+        """The picture with its archive title and credit, so editors see what the caption describes."""
+        image = obj.image if obj.pk else None
+        if image is None:
+            return "—"
+        preview = (
+            format_html('<img src="{}" alt="" class="caption-thumbnail">', image.file.url)
+            if not image.is_awaiting_file
+            else format_html('<span class="awaiting-file">{}</span>', _("awaiting its file"))
+        )
+        return format_html(
+            '{} <span dir="ltr"><bdi>{}</bdi> · {}: <bdi>{}</bdi></span>',
+            preview, image.archive_title, _("credit"), image.credit,
+        )
 
 
 class ArticleSourceInline(admin.TabularInline):

@@ -34,6 +34,12 @@ def localized(field, language):
     return f"{field}_{language}"
 
 
+def bilingual(arabic, german):
+    """`اقتصاد / Wirtschaft` for choosers where editors may search in either language."""
+    names = [name for name in (arabic, german) if name]
+    return " / ".join(dict.fromkeys(names))
+
+
 class Placement(models.TextChoices):
     LEAD = "lead", _("Lead image")
     INLINE = "inline", _("Inline image")
@@ -70,7 +76,7 @@ class Source(models.Model):
         verbose_name_plural = _("sources")
 
     def __str__(self):
-        return self.name or self.code
+        return bilingual(self.name_ar, self.name_de) or self.code
 
     def display_name(self, language):
         return getattr(self, localized("name", language)) or self.code
@@ -92,7 +98,7 @@ class Category(models.Model):
         verbose_name_plural = _("categories")
 
     def __str__(self):
-        return self.name or self.name_de or self.name_ar or str(self.pk)
+        return bilingual(self.name_ar, self.name_de) or str(self.pk)
 
     def save(self, *args, **kwargs):
         for language in LANGUAGE_CODES:

@@ -1,0 +1,193 @@
+"""The editors' admin: side-by-side languages, Arabic inputs right to left, lists, import page."""
+import re
+from unittest import skipUnless
+
+from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import TestCase, override_settings
+from django.urls import reverse
+
+from articles.importers.writer import import_files
+from articles.models import Article, Image
+
+from .factories import SEED, make_article, make_category, make_source, picture_upload
+from .test_importers_pagetext import ARABIC_PAGE, GERMAN_PAGE
+
+THIRD_PARTY = re.compile(r"""(?:src|href)=["'](?:https?:)?//(?!testserver)""")
+
+
+def input_tag(html, name):
+    match = re.search(rf'<(?:input|textarea)[^>]*name="{name}"[^>]*>', html)
+    assert match, f"no input named {name}"
+    return match.group(0)
+
+
+class AdminTestCase(TestCase):
+    def assertOnPage(self, text, html):
+        # Not assertIn: its failure message would print the whole admin page.
+        self.assertTrue(text in html, f"{text!r} is not on the page")
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.editor = User.objects.create_superuser("editor", "editor@example.com", "pw-for-tests")
+
+    def setUp(self):
+        self.client.force_login(self.editor)
+
+
+class ArticleChangePageTests(AdminTestCase):
+    def test_arabic_inputs_are_right_to_left_whatever_the_admin_language(self):
+        article = make_article(sources=[make_source()], images=2)
+        for admin_language in ("de", "ar", "en"):
+            with self.subTest(admin_language=admin_language):
+                response = self.client.get(
+                    reverse("admin:articles_article_change", args=[article.pk]), HTTP_ACCEPT_LANGUAGE=admin_language
+                )
+                self.assertEqual(response.status_code, 200)
+                html = response.content.decode()
+                for name in ("headline_ar", "teaser_ar", "body_ar", "initials_ar", "captions-0-text_ar"):
+                    tag = input_tag(html, name)
+                    self.assertIn('dir="rtl"', tag)
+                    self.assertIn('lang="ar"', tag)
+                for name in ("headline_de", "body_de", "captions-0-text_de"):
+                    tag = input_tag(html, name)
+                    self.assertIn('dir="ltr"', tag)
+                    self.assertIn('lang="de"', tag)
+                self.assertIsNone(THIRD_PARTY.search(html), "the admin loads something from another host")
+
+    @skipUnless(SEED.exists(), "../shared/seed is absent")
+    def test_imported_seed_renders_every_part(self):
+        import_files([SEED])
+        article = Article.objects.get()
+        response = self.client.get(reverse("admin:articles_article_change", args=[article.pk]))
+        html = response.content.decode()
+        self.assertEqual(response.status_code, 200)
+        self.assertOnPage(article.headline_ar, html)
+        self.assertOnPage("2SFM4", html)
+        self.assertOnPage("picture alliance/NurPhoto/J. Simkin", html)  # the image's credit, in the caption inline
+        self.assertOnPage(article.captions.last().image.archive_title, html)
+        self.assertOnPage(article.captions.last().text_ar, html)
+        self.assertOnPage('value="ف.ي/أ.ح"', html)
+        self.assertOnPage("awaiting its file", html)
+        self.assertIn('dir="rtl"', input_tag(html, "headline_ar"))
+
+    def test_edit_and_save_both_languages(self):
+        article = make_article(languages=("ar",))
+        url = reverse("admin:articles_article_change", args=[article.pk])
+        response = self.client.get(url)
+        form = response.context["adminform"].form
+        data = {key: value for key, value in form.initial.items() if value is not None and not isinstance(value, list)}
+        data.update({
+            "headline_de": "Neue deutsche Fassung",
+            "teaser_de": "Vorspann",
+            "body_de": "<p>Text</p><script>alert(1)</script>",
+            "status_ar": "draft", "status_de": "draft",
+            "source_links-TOTAL_FORMS": "0", "source_links-INITIAL_FORMS": "0",
+            "captions-TOTAL_FORMS": "0", "captions-INITIAL_FORMS": "0",
+        })
+        data.pop("categories", None)
+        data.pop("related", None)
+        response = self.client.post(url, data)
+        self.assertEqual(response.status_code, 302, response.context and response.context["adminform"].form.errors)
+        article.refresh_from_db()
+        self.assertEqual(article.headline_de, "Neue deutsche Fassung")
+        self.assertEqual(article.body_de, "<p>Text</p>")  # sanitized on save
+        self.assertEqual(article.slug_de, "neue-deutsche-fassung")
+
+    def test_add_page_renders(self):
+        response = self.client.get(reverse("admin:articles_article_add"))
+        self.assertEqual(response.status_code, 200)
+        self.assertIn('dir="rtl"', input_tag(response.content.decode(), "headline_ar"))
+
+
+class ArticleListTests(AdminTestCase):
+    def test_missing_column_filters_and_search(self):
+        afp = make_source()
+        politics = make_category()
+        make_article(languages=("ar",), headline_ar="خبر عربي فقط", sources=[afp], categories=[politics])
+        make_article(headline_de="Beide Sprachen", publish=("de",))
+        url = reverse("admin:articles_article_changelist")
+        html = self.client.get(url).content.decode()
+        self.assertOnPage("missing-language", html)
+        self.assertOnPage("Import", html)
+        self.assertContains(self.client.get(url, {"status_de": "missing"}), "خبر عربي فقط")
+        self.assertNotContains(self.client.get(url, {"status_de": "published"}), "خبر عربي فقط")
+        self.assertContains(self.client.get(url, {"status_de": "published"}), "Beide Sprachen")
+        self.assertContains(self.client.get(url, {"sources__id__exact": afp.pk}), "خبر عربي فقط")
+        self.assertContains(self.client.get(url, {"categories__id__exact": politics.pk}), "خبر عربي فقط")
+        self.assertContains(self.client.get(url, {"q": "Beide"}), "Beide Sprachen")
+        self.assertContains(self.client.get(url, {"q": "عربي"}), "خبر عربي فقط")
+
+    def test_other_admin_pages_render(self):
+        make_source()
+        make_category()
+        for name in ("source", "category", "image"):
+            with self.subTest(name=name):
+                self.assertEqual(self.client.get(reverse(f"admin:articles_{name}_changelist")).status_code, 200)
+                response = self.client.get(reverse(f"admin:articles_{name}_add"))
+                self.assertEqual(response.status_code, 200)
+        self.assertIn('dir="rtl"', input_tag(self.client.get(reverse("admin:articles_source_add")).content.decode(), "name_ar"))
+
+    def test_autocomplete_for_sources_and_categories(self):
+        make_source(code="reuters", name_ar="رويترز", name_de="Reuters")
+        make_category(name_de="Wirtschaft", name_ar="اقتصاد")
+        article_field = {"app_label": "articles", "model_name": "article"}
+        response = self.client.get(reverse("admin:autocomplete"), {**article_field, "field_name": "categories", "term": "Wirt"})
+        self.assertContains(response, "Wirtschaft")
+        response = self.client.get(
+            reverse("admin:autocomplete"),
+            {"app_label": "articles", "model_name": "articlesource", "field_name": "source", "term": "رويت"},
+        )
+        self.assertContains(response, "Reuters")
+
+
+class ImageAdminTests(AdminTestCase):
+    def test_upload_validates_with_pillow(self):
+        url = reverse("admin:articles_image_add")
+        response = self.client.post(url, {"file": SimpleUploadedFile("x.jpg", b"not an image"), "archive_title": "x"})
+        self.assertEqual(response.status_code, 200)
+        self.assertFalse(Image.objects.exists())
+        response = self.client.post(url, {"file": picture_upload(width=320, height=200), "archive_title": "Test", "credit": "Newsroom"})
+        self.assertEqual(response.status_code, 302)
+        image = Image.objects.get()
+        self.assertEqual((image.width, image.height), (320, 200))
+        self.assertEqual(len(image.content_hash), 64)
+
+
+class ImportPageTests(AdminTestCase):
+    def test_preview_then_import(self):
+        url = reverse("admin:articles_article_import")
+        self.assertEqual(self.client.get(url).status_code, 200)
+        files = [
+            SimpleUploadedFile("arabic.txt", ARABIC_PAGE.encode()),
+            SimpleUploadedFile("german.txt", GERMAN_PAGE.encode()),
+            SimpleUploadedFile("broken.txt", "Nur eine Zeile".encode()),
+        ]
+        response = self.client.post(url, {"files": files, "format": "auto", "language": ""})
+        self.assertEqual(response.status_code, 200)
+        html = response.content.decode()
+        self.assertOnPage("حديقة النباتات تفتتح جناحا جديدا", html)
+        self.assertOnPage("Botanischer Garten eröffnet neues Tropenhaus", html)
+        self.assertOnPage("no date line", html)
+        self.assertOnPage("rtr → reuters", html)
+        self.assertFalse(Article.objects.exists(), "a preview writes nothing")
+        token = response.context["token"]
+        response = self.client.post(url, {"confirm": "1", "token": token, "format": "auto", "language": ""})
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "imported 2, updated 0, unchanged 0, failed 1")
+        self.assertEqual(Article.objects.count(), 2)
+        # The token is spent: a second confirmation imports nothing more.
+        response = self.client.post(url, {"confirm": "1", "token": token, "format": "auto"})
+        self.assertEqual(response.status_code, 302)
+
+    def test_needs_add_permission(self):
+        reader = User.objects.create_user("reader", password="pw", is_staff=True)
+        self.client.force_login(reader)
+        self.assertEqual(self.client.get(reverse("admin:articles_article_import")).status_code, 403)
+
+    @override_settings(IMPORT_MAX_FILE_BYTES=100)
+    def test_large_upload_refused(self):
+        response = self.client.post(
+            reverse("admin:articles_article_import"), {"files": [SimpleUploadedFile("big.txt", b"x" * 200)], "format": "auto"}
+        )
+        self.assertContains(response, "larger than")

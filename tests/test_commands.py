@@ -1,0 +1,84 @@
+"""Management commands: export, demo content, and the settings they start with."""
+import json
+import os
+import subprocess
+import sys
+from io import StringIO
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.management import CommandError, call_command
+from django.test import SimpleTestCase, TestCase
+
+from articles.models import Article
+
+from .factories import make_article, make_category, make_source
+
+
+class ExportTests(TestCase):
+    def test_one_object_per_language_version(self):
+        article = make_article(sources=[make_source("afp"), make_source("dpa")], images=2, categories=[make_category()])
+        make_article(languages=("ar",))
+        out = StringIO()
+        call_command("export_articles", stdout=out)
+        items = json.loads(out.getvalue())
+        self.assertEqual(sorted(item["language"] for item in items), ["ar", "ar", "de"])
+        german = next(item for item in items if item["language"] == "de")
+        self.assertEqual(german["headlines"][0]["value"], article.headline_de)
+        self.assertEqual(german["descriptions"][0]["value"], article.teaser_de)
+        self.assertEqual(german["bodies"][0]["value"], article.body_de)
+        self.assertEqual([source["name"] for source in german["infosources"]], ["AFP", "dpa"])
+        self.assertIn({"role": "shortcode", "value": article.short_code}, german["altids"])
+        self.assertEqual(german["associations"]["featureimage"]["copyrightholder"], "Newsroom/Test")
+        self.assertEqual(german["associations"]["featureimage"]["descriptions"][0]["value"], "Bildunterschrift 0")
+
+    def test_filters_and_output_file(self):
+        import tempfile
+
+        first = make_article()
+        make_article()
+        path = os.path.join(tempfile.mkdtemp(), "out.json")
+        call_command("export_articles", "--language", "ar", "--short-code", first.short_code, "--output", path, stderr=StringIO())
+        with open(path, encoding="utf-8") as exported:
+            items = json.load(exported)
+        self.assertEqual([(item["language"], item["altids"][0]["value"]) for item in items], [("ar", first.short_code)])
+
+    def test_unknown_short_code(self):
+        with self.assertRaisesMessage(CommandError, "NOPE1"):
+            call_command("export_articles", "--short-code", "NOPE1", stdout=StringIO())
+
+
+class DemoContentTests(TestCase):
+    def test_demo_loads_once_and_creates_an_editor(self):
+        out = StringIO()
+        call_command("load_demo_content", "--editor", "demo-editor", stdout=out)
+        self.assertIn("3 article(s) created", out.getvalue())
+        self.assertIn("password:", out.getvalue())
+        self.assertTrue(User.objects.get(username="demo-editor").is_superuser)
+        self.assertEqual(Article.objects.published("ar").count(), 3)
+        self.assertEqual(Article.objects.published("de").count(), 2)
+        out = StringIO()
+        call_command("load_demo_content", "--editor", "demo-editor", stdout=out)
+        self.assertIn("0 article(s) created", out.getvalue())
+        self.assertIn("exists already", out.getvalue())
+        self.assertEqual(Article.objects.count(), 3)
+
+
+class SettingsTests(SimpleTestCase):
+    def run_settings(self, **env):
+        environment = {key: value for key, value in os.environ.items() if key not in ("SECRET_KEY", "DEBUG")}
+        environment.update(env, DJANGO_SETTINGS_MODULE="newsroom.settings")
+        return subprocess.run(
+            [sys.executable, "-c", "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"],
+            cwd=settings.BASE_DIR, env=environment, capture_output=True, text=True,
+        )
+
+    def test_production_without_secret_key_stops(self):
+        result = self.run_settings(DEBUG="0")
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("SECRET_KEY must be set", result.stderr)
+
+    def test_production_with_secret_key_starts(self):
+        result = self.run_settings(DEBUG="0", SECRET_KEY="x" * 50)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout.strip(), "False")

@@ -1,0 +1,137 @@
+"""Articles, their language versions, sources, categories and images."""
+import io
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import TestCase, override_settings
+from django.utils import timezone, translation
+from django.utils.encoding import iri_to_uri
+from PIL import Image as PILImage
+
+from articles.models import SHORT_CODE_ALPHABET, Article, Status
+from articles.renditions import validate_image_file
+
+from .factories import make_article, make_category, make_image, make_source, picture_bytes
+
+
+class LanguageVersionTests(TestCase):
+    def test_no_fallback_between_languages(self):
+        article = make_article(languages=("ar",))
+        with translation.override("de"):
+            self.assertFalse(article.headline)
+            self.assertNotEqual(article.headline, article.headline_ar)
+        with translation.override("ar"):
+            self.assertEqual(article.headline, article.headline_ar)
+        self.assertEqual(article.missing_languages, ["de"])
+
+    def test_each_language_is_published_on_its_own(self):
+        article = make_article(publish=("ar",))
+        self.assertTrue(article.is_published("ar"))
+        self.assertFalse(article.is_published("de"))
+        self.assertEqual(list(Article.objects.published("ar")), [article])
+        self.assertEqual(list(Article.objects.published("de")), [])
+
+    def test_publish_refuses_incomplete_version_and_names_what_is_missing(self):
+        article = make_article(languages=("ar",), teaser_de="", headline_de="Nur Titel")
+        with self.assertRaises(ValidationError) as raised:
+            article.publish("de")
+        message = raised.exception.messages[0]
+        self.assertIn("teaser", message)
+        self.assertIn("body", message)
+        self.assertNotIn("headline", message)
+        self.assertEqual(article.status_de, Status.DRAFT)
+
+    def test_published_hides_future_and_embargoed_versions(self):
+        now = timezone.now()
+        live = make_article(publish=("ar",))
+        embargoed = make_article(publish=("ar",), embargoed_until=now + timedelta(hours=1))
+        future = make_article()
+        future.publish("ar", when=now + timedelta(hours=2))
+        future.save()
+        self.assertEqual(list(Article.objects.published("ar")), [live])
+        self.assertEqual(set(Article.objects.published("ar", now=now + timedelta(hours=3))), {live, embargoed, future})
+        self.assertFalse(embargoed.is_published("ar"))
+
+    def test_derived_fields(self):
+        article = make_article(headline_ar="خبر عن الرقة", body_ar='<p onclick="x()">نص</p><script>alert(1)</script>')
+        self.assertEqual(article.slug_ar, "خبر-عن-الرقة")
+        self.assertEqual(article.body_ar, "<p>نص</p>")
+        self.assertEqual(len(article.short_code), 5)
+        self.assertTrue(set(article.short_code) <= set(SHORT_CODE_ALPHABET))
+        self.assertIn("الرقه", article.search_text)  # normalised: ة -> ه
+        self.assertEqual(article.get_absolute_url("ar"), iri_to_uri(f"/ar/{article.slug_ar}/a-{article.pk}/"))
+        self.assertEqual(article.short_link(), f"/p/{article.short_code}")
+
+    def test_short_codes_are_unique_and_kept(self):
+        codes = {make_article().short_code for _ in range(20)}
+        self.assertEqual(len(codes), 20)
+        self.assertEqual(make_article(short_code="2SFM4").short_code, "2SFM4")
+
+
+class CreditLineTests(TestCase):
+    def test_initials_and_agencies_in_the_articles_order(self):
+        sources = [make_source("afp", "ا ف ب", "AFP"), make_source("reuters", "رويترز", "Reuters"), make_source("dpa", "د ب ا", "dpa")]
+        article = make_article(sources=sources, initials_ar="ف.ي/أ.ح", initials_de="fy/ah")
+        self.assertEqual(article.credit_line("ar"), "ف.ي/أ.ح (ا ف ب، رويترز، د ب ا)")
+        self.assertEqual(article.credit_line("de"), "fy/ah (AFP, Reuters, dpa)")
+        reordered = make_article(sources=list(reversed(sources)), initials_ar="ف.ي")
+        self.assertEqual(reordered.credit_line("ar"), "ف.ي (د ب ا، رويترز، ا ف ب)")
+
+    def test_without_agencies(self):
+        self.assertEqual(make_article(initials_ar="ف.ي").credit_line("ar"), "ف.ي")
+
+
+class CategoryAndSourceTests(TestCase):
+    def test_category_slugs_per_language(self):
+        category = make_category(name_ar="اقتصاد", name_de="Wirtschaft")
+        self.assertEqual(category.slug_ar, "اقتصاد")
+        self.assertEqual(category.slug_de, "wirtschaft")
+        self.assertEqual(str(category), "اقتصاد / Wirtschaft")
+
+    def test_seeded_agencies(self):
+        self.assertEqual(make_source("dpa").display_name("ar"), "د ب ا")
+        self.assertEqual(make_source("dpa").display_name("de"), "dpa")
+
+
+class ImageValidationTests(TestCase):
+    def test_real_picture_passes(self):
+        upload = SimpleUploadedFile("a.png", picture_bytes(format="PNG"))
+        self.assertEqual(validate_image_file(upload), (64, 48))
+
+    def test_not_a_picture(self):
+        with self.assertRaisesMessage(ValidationError, "not a picture"):
+            validate_image_file(SimpleUploadedFile("a.jpg", b"GIF89a but not really"))
+
+    @override_settings(IMAGE_MAX_PIXELS=1000)
+    def test_too_many_pixels(self):
+        with self.assertRaisesMessage(ValidationError, "pixels"):
+            validate_image_file(SimpleUploadedFile("a.jpg", picture_bytes(width=100, height=100)))
+
+    def test_decompression_bomb(self):
+        # A tiny PNG that claims 30000x30000 pixels: refused without being decoded.
+        buffer = io.BytesIO()
+        PILImage.new("1", (30000, 30000)).save(buffer, format="PNG")
+        with self.assertRaises(ValidationError):
+            validate_image_file(SimpleUploadedFile("bomb.png", buffer.getvalue()))
+
+    @override_settings(IMAGE_MAX_BYTES=100)
+    def test_too_large_file(self):
+        with self.assertRaisesMessage(ValidationError, "bytes"):
+            validate_image_file(SimpleUploadedFile("a.jpg", picture_bytes()))
+
+    def test_too_small(self):
+        with self.assertRaisesMessage(ValidationError, "too small"):
+            validate_image_file(SimpleUploadedFile("a.jpg", picture_bytes(width=4, height=4)))
+
+    def test_image_without_file_awaits_it(self):
+        image = make_image(alt_text_de="Ein Bild")
+        self.assertTrue(image.is_awaiting_file)
+        self.assertEqual(image.alt_for("de"), "Ein Bild")
+        self.assertEqual(image.alt_for("ar"), image.archive_title)  # only where no alt text in that language
+
+    def test_content_hash_spots_duplicates(self):
+        first = make_image(with_file=True)
+        second = make_image(with_file=True)
+        self.assertEqual(first.content_hash, second.content_hash)
+        self.assertEqual(len(first.content_hash), 64)
