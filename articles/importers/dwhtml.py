@@ -82,10 +82,6 @@ def _decode(data):
     return re.sub(r"^\s*<\?xml[^>]*\?>", "", text, count=1)
 
 
-def _classes(element):
-    return (element.get("class") or "").split()
-
-
 def _first(root, xpath):
     found = root.xpath(xpath)
     return found[0] if found else None

@@ -313,7 +313,9 @@ def _nitf_head(nitf, found, internal):
     if doc_id is not None and doc_id.get("id-string"):
         found.setdefault("doc_id", doc_id.get("id-string").strip())
     for message in _children(docdata, "ed-msg"):
-        internal.setdefault("ednotes", []).append({"role": message.get("msg-type", ""), "text": message.get("info", "")})
+        internal.setdefault("ednotes", []).append(
+            {"role": message.get("msg-type", ""), "text": message.get("info", "")}
+        )
 
 
 def _inline_html(root, internal, found):
