@@ -274,11 +274,11 @@ def test_sample_details():
     assert (dpa.language, dpa.version, dpa.agencies) == ("de", "2", ["dpa"])
     assert dpa.published_at == datetime(2019, 5, 10, 14, 2, 28, tzinfo=timezone.utc)
     assert dpa.body_html.count("<p>") == 9
-    ntb = one("2.1_ntb_text.json")
-    assert ntb.language == "nb"
-    assert len(ntb.categories) == 4
-    assert ntb.teaser and ntb.internal["ednotes"]
-    assert ntb.updated_at > ntb.published_at
+    nb = one("2.1_ntb_text.json")
+    assert nb.language == "nb"
+    assert len(nb.categories) == 4
+    assert nb.teaser and nb.internal["ednotes"]
+    assert nb.updated_at > nb.published_at
     multimedia = one("2.2_007_multimedia.json")
     assert [image.placement for image in multimedia.images] == ["lead", "inline"]
     assert [(image.width, image.height) for image in multimedia.images] == [(429, 281), (280, 430)]
