@@ -3,14 +3,16 @@ The editors' admin: both language versions side by side, Arabic inputs right to 
 """
 from django.contrib import admin
 from django.db.models import Prefetch
-from django.urls import path
-from django.utils.html import format_html, format_html_join
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join, strip_tags
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin, TranslationInlineModelAdmin
 from modeltranslation.fields import TranslationField
 
 from . import admin_views
-from .models import LANGUAGE_CODES, Article, ArticleSource, Caption, Category, Image, Source, language_name
+from .importers.writer import apply_pending_update
+from .models import LANGUAGE_CODES, Article, ArticleSource, Caption, Category, Image, PendingUpdate, Source, language_name
 
 TEXT_DIRECTION = {"ar": "rtl", "de": "ltr"}
 
@@ -71,6 +73,25 @@ class ArticleSourceInline(admin.TabularInline):
     verbose_name_plural = _("sources (in the order the article credits them)")
 
 
+class PendingUpdateInline(admin.TabularInline):
+    """Newer agency versions that were not applied because an editor had changed the article."""
+
+    model = PendingUpdate
+    extra = 0
+    can_delete = True
+    fields = ["review_link", "language", "source_format", "source_version", "created_at"]
+    readonly_fields = fields
+    verbose_name_plural = _("agency updates awaiting review")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("incoming version"))
+    def review_link(self, obj):
+        url = reverse("admin:articles_pendingupdate_change", args=[obj.pk])
+        return format_html('<a href="{}" dir="auto">{}</a>', url, obj.headline)
+
+
 class LanguageStatusFilter(admin.SimpleListFilter):
     """State of one language version; one filter per language."""
 
@@ -114,7 +135,7 @@ class ArticleAdmin(BilingualMixin, TranslationAdmin):
     ]
     autocomplete_fields = ["categories", "related"]
     readonly_fields = ["source_identifier", "source_format", "source_version", "created_at", "updated_at", "short_link"]
-    inlines = [ArticleSourceInline, CaptionInline]
+    inlines = [ArticleSourceInline, CaptionInline, PendingUpdateInline]
     date_hierarchy = "created_at"
     list_per_page = 50
     fieldsets = [
@@ -227,3 +248,50 @@ class ImageAdmin(BilingualMixin, TranslationAdmin):
         if obj.is_awaiting_file:
             return _("awaiting its file")
         return format_html('<img src="{}" alt="" style="max-height:80px;max-width:140px">', obj.file.url)
+
+
+@admin.register(PendingUpdate)
+class PendingUpdateAdmin(admin.ModelAdmin):
+    """Review an agency's newer version beside the editor's text, then apply it or discard it."""
+
+    list_display = ["headline", "article", "language", "source_format", "source_version", "created_at"]
+    list_filter = ["language", "source_format"]
+    list_select_related = ["article"]
+    search_fields = ["article__headline_ar", "article__headline_de", "article__short_code"]
+    actions = ["apply_updates"]
+    fields = ["article", "language", "source_format", "source_version", "file_name", "created_at", "comparison"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description=_("editor's version and incoming version"))
+    def comparison(self, obj):
+        current = obj.article
+        direction = TEXT_DIRECTION.get(obj.language, "auto")
+        rows = [
+            (_("headline"), current.text("headline", obj.language), obj.payload.get("headline", "")),
+            (_("teaser"), current.text("teaser", obj.language), obj.payload.get("teaser", "")),
+            (_("body"), strip_tags(current.text("body", obj.language)), strip_tags(obj.payload.get("body_html", ""))),
+        ]
+        body = format_html_join(
+            "",
+            '<tr><th>{}</th><td lang="{}" dir="{}">{}</td><td lang="{}" dir="{}">{}</td></tr>',
+            ((label, obj.language, direction, mine, obj.language, direction, theirs) for label, mine, theirs in rows),
+        )
+        return format_html(
+            '<table class="pending-comparison"><thead><tr><th></th><th>{}</th><th>{}</th></tr></thead>{}</table>',
+            _("in the CMS now"), _("incoming from the agency"), body,
+        )
+
+    @admin.action(description=_("Apply the selected agency versions (overwrites the editors' text)"), permissions=["change"])
+    def apply_updates(self, request, queryset):
+        applied = 0
+        for pending in queryset.select_related("article"):
+            outcome = apply_pending_update(pending)
+            self.log_change(request, outcome.article, gettext("Applied agency version ({language})").format(language=pending.language))
+            applied += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d agency version applied.", "%(count)d agency versions applied.", applied) % {"count": applied},
+        )

@@ -6,6 +6,7 @@ under a token kept in the editor's session, so only the editor who uploaded them
 """
 import secrets
 import shutil
+import zipfile
 from pathlib import Path
 
 from django import forms
@@ -18,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView
 
 from .importers import FORMATS, ParseError, parse_each
-from .importers.writer import SourceIndex, import_files
+from .importers.writer import SourceIndex, import_files, zip_members
 from .models import LANGUAGE_CODES
 
 SESSION_KEY = "article_import_token"
@@ -72,12 +73,25 @@ def staging_dir(token):
     return Path(settings.IMPORT_STAGING_ROOT) / token
 
 
-def preview(path, format, language):
-    """What the importer reads in one staged file, without writing anything."""
+def previews(path, format, language):
+    """What the importer reads in one staged file (each item file of a zip), without writing anything."""
+    if not zipfile.is_zipfile(path):
+        return [preview(path.name, path.read_bytes(), format, language)]
     try:
-        entries = parse_each(path.read_bytes(), path.name, format, language or None)
+        with zipfile.ZipFile(path) as archive:
+            return [
+                preview(f"{path.name}:{info.filename}", archive.read(info), format, language)
+                for info in zip_members(archive, path.name)
+            ]
+    except (ParseError, zipfile.BadZipFile) as error:
+        return [{"name": path.name, "error": str(error), "items": []}]
+
+
+def preview(name, data, format, language):
+    try:
+        entries = parse_each(data, name, format, language or None)
     except ParseError as error:
-        return {"name": path.name, "error": error.reason, "items": []}
+        return {"name": name, "error": error.reason, "items": []}
     sources = SourceIndex()
     items = []
     for entry in entries:
@@ -85,7 +99,7 @@ def preview(path, format, language):
             items.append({"error": str(entry)})
             continue
         items.append({"item": entry, "agencies": [(name, sources.by_alias.get(sources.key(name))) for name in entry.agencies]})
-    return {"name": path.name, "items": items}
+    return {"name": name, "items": items}
 
 
 class ImportView(FormView):
@@ -123,7 +137,7 @@ class ImportView(FormView):
                     target.write(chunk)
         self.request.session[SESSION_KEY] = token
         options = {key: form.cleaned_data[key] for key in ("format", "language", "publish")}
-        files = [preview(path, options["format"], options["language"]) for path in sorted(folder.iterdir())]
+        files = [entry for path in sorted(folder.iterdir()) for entry in previews(path, options["format"], options["language"])]
         return self.render_to_response(
             self.get_context_data(form=form, previews=files, token=token, options=options, step="preview")
         )
@@ -149,5 +163,5 @@ class ImportView(FormView):
         shutil.rmtree(folder, ignore_errors=True)
         del request.session[SESSION_KEY]
         for outcome in summary.outcomes:
-            outcome.file = Path(outcome.file).name[4:]
+            outcome.file = Path(outcome.file).name[len("000-"):]
         return self.render_to_response(self.get_context_data(summary=summary, step="result"))

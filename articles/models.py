@@ -255,7 +255,11 @@ class Article(models.Model):
     )
     source_format = models.CharField(_("source format"), max_length=20, blank=True)
     source_version = models.CharField(_("source version"), max_length=100, blank=True)
+    source_updated_at = models.DateTimeField(_("source version time"), null=True, blank=True)
     import_fingerprint = models.CharField(_("import fingerprint"), max_length=64, blank=True, editable=False)
+    # What the imported language version looked like right after the last import: if it differs now, an editor
+    # has worked on it and a newer agency version must not overwrite that work.
+    import_content_digest = models.CharField(_("content digest at import"), max_length=64, blank=True, editable=False)
     agency_metadata = models.JSONField(
         _("internal agency metadata"),
         default=dict,
@@ -377,6 +381,15 @@ class Article(models.Model):
             for field in ("headline", "teaser", "body")
         )
 
+    def content_digest(self, language):
+        """A digest of what editors can change in one language version, captions included."""
+        digest = hashlib.sha256()
+        for field in ("headline", "teaser", "body", "initials"):
+            digest.update(self.text(field, language).encode() + b"\x00")
+        for caption in self.captions.order_by("position", "pk"):
+            digest.update(caption.text_for(language).encode() + b"\x00")
+        return digest.hexdigest()
+
     @classmethod
     def unique_short_code(cls):
         while True:
@@ -434,3 +447,32 @@ class Caption(models.Model):
 
     def text_for(self, language):
         return getattr(self, localized("text", language)) or ""
+
+
+class PendingUpdate(models.Model):
+    """
+    A newer agency version of an article an editor has changed since its last import: kept here instead of
+    overwriting the editor's work, until an editor applies or discards it.
+    """
+
+    article = models.ForeignKey(Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="pending_updates")
+    language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES)
+    source_format = models.CharField(_("source format"), max_length=20)
+    source_version = models.CharField(_("source version"), max_length=100, blank=True)
+    file_name = models.CharField(_("file"), max_length=500, blank=True)
+    payload = models.JSONField(_("incoming item"), help_text=_("The parsed item as the agency sent it."))
+    fingerprint = models.CharField(_("fingerprint"), max_length=64)
+    created_at = models.DateTimeField(_("received"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("pending agency update")
+        verbose_name_plural = _("pending agency updates")
+        constraints = [models.UniqueConstraint(fields=["article", "fingerprint"], name="unique_pending_update")]
+
+    def __str__(self):
+        return gettext("Update of {article} ({language})").format(article=self.article, language=self.language)
+
+    @property
+    def headline(self):
+        return self.payload.get("headline", "")

@@ -163,6 +163,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Uploaded import files wait here between preview and confirmation; outside MEDIA_ROOT, which is public.
 IMPORT_STAGING_ROOT = Path(os.environ.get("IMPORT_STAGING_ROOT", BASE_DIR / "var" / "imports"))
 IMPORT_MAX_FILE_BYTES = int(os.environ.get("IMPORT_MAX_FILE_BYTES", 10 * 1024 * 1024))
+IMPORT_MAX_ZIP_MEMBERS = int(os.environ.get("IMPORT_MAX_ZIP_MEMBERS", 5000))
+IMPORT_MAX_ZIP_BYTES = int(os.environ.get("IMPORT_MAX_ZIP_BYTES", 500 * 1024 * 1024))
 IMAGE_MAX_BYTES = int(os.environ.get("IMAGE_MAX_BYTES", 25 * 1024 * 1024))
 IMAGE_MAX_PIXELS = int(os.environ.get("IMAGE_MAX_PIXELS", 60_000_000))
 IMAGE_MIN_SIDE = 16

@@ -84,6 +84,7 @@ class ArticleChangePageTests(AdminTestCase):
             "status_ar": "draft", "status_de": "draft",
             "source_links-TOTAL_FORMS": "0", "source_links-INITIAL_FORMS": "0",
             "captions-TOTAL_FORMS": "0", "captions-INITIAL_FORMS": "0",
+            "pending_updates-TOTAL_FORMS": "0", "pending_updates-INITIAL_FORMS": "0",
         })
         data.pop("categories", None)
         data.pop("related", None)
@@ -191,3 +192,52 @@ class ImportPageTests(AdminTestCase):
             reverse("admin:articles_article_import"), {"files": [SimpleUploadedFile("big.txt", b"x" * 200)], "format": "auto"}
         )
         self.assertContains(response, "larger than")
+
+
+class PendingUpdateAdminTests(AdminTestCase):
+    def test_review_and_apply_an_agency_version(self):
+        from articles.models import PendingUpdate
+
+        article = make_article(languages=("ar",))
+        pending = PendingUpdate.objects.create(
+            article=article, language="ar", source_format="ninjs", source_version="2", fingerprint="f" * 64,
+            payload={"identifier": "urn:x", "language": "ar", "headline": "عنوان الوكالة", "teaser": "مقدمة", "body_html": "<p>نص</p>",
+                     "format": "ninjs", "images": []},
+        )
+        article.source_identifier = "urn:x"
+        article.save()
+        html = self.client.get(reverse("admin:articles_article_change", args=[article.pk])).content.decode()
+        self.assertOnPage("عنوان الوكالة", html)
+        html = self.client.get(reverse("admin:articles_pendingupdate_change", args=[pending.pk])).content.decode()
+        self.assertOnPage("pending-comparison", html)
+        self.assertOnPage(article.headline_ar, html)
+        response = self.client.post(
+            reverse("admin:articles_pendingupdate_changelist"),
+            {"action": "apply_updates", "_selected_action": [pending.pk]},
+        )
+        self.assertEqual(response.status_code, 302)
+        article.refresh_from_db()
+        self.assertEqual(article.headline_ar, "عنوان الوكالة")
+        self.assertFalse(PendingUpdate.objects.exists())
+
+
+class ZipImportPageTests(AdminTestCase):
+    def test_zip_preview_lists_each_item(self):
+        import io
+        import zipfile
+
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            archive.writestr("a.txt", ARABIC_PAGE)
+            archive.writestr("b.txt", GERMAN_PAGE)
+        response = self.client.post(
+            reverse("admin:articles_article_import"),
+            {"files": [SimpleUploadedFile("feed.zip", buffer.getvalue())], "format": "auto"},
+        )
+        html = response.content.decode()
+        self.assertOnPage("feed.zip:a.txt", html)
+        self.assertOnPage("Botanischer Garten eröffnet neues Tropenhaus", html)
+        response = self.client.post(
+            reverse("admin:articles_article_import"), {"confirm": "1", "token": response.context["token"], "format": "auto"}
+        )
+        self.assertContains(response, "imported 2, updated 0, unchanged 0, failed 0")

@@ -5,16 +5,32 @@ source identifier, so a failing item leaves nothing behind and a re-import updat
 import dataclasses
 import hashlib
 import json
+import posixpath
+import zipfile
 from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 
-from ..models import LANGUAGE_CODES, Article, ArticleSource, Caption, Category, Image, Placement, Source, localized
+from django.utils.dateparse import parse_datetime
+
+from ..models import (
+    LANGUAGE_CODES,
+    Article,
+    ArticleSource,
+    Caption,
+    Category,
+    Image,
+    PendingUpdate,
+    Placement,
+    Source,
+    localized,
+)
 from ..search import normalize
-from .base import ParseError
+from .base import ParsedImage, ParsedItem, ParseError
 
 CREATED = "created"
 UPDATED = "updated"
@@ -102,16 +118,48 @@ class SourceIndex:
         return source
 
 
-def fingerprint(item):
-    """A digest of everything an item says, so the same input is recognised as unchanged."""
+def to_payload(item):
+    """The item as JSON-ready data (picture bytes replaced by their digest), for fingerprints and pending updates."""
     data = dataclasses.asdict(item)
     for image in data["images"]:
         content = image.pop("content")
         image["content_sha256"] = hashlib.sha256(content).hexdigest() if content else ""
-    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+    return json.loads(json.dumps(data, default=str))
 
 
-def import_items(parsed, *, file="", publish=False, dry_run=False, language=None, sources=None):
+def from_payload(data):
+    """The inverse of `to_payload` (pictures come back without their bytes)."""
+    data = dict(data)
+    images = [
+        ParsedImage(**{k: v for k, v in image.items() if k in ParsedImage.__dataclass_fields__ and k != "content"})
+        for image in data.pop("images", [])
+    ]
+    for name in ("published_at", "updated_at", "embargoed_until"):
+        data[name] = parse_datetime(data[name]) if data.get(name) else None
+    return ParsedItem(images=images, **{k: v for k, v in data.items() if k in ParsedItem.__dataclass_fields__})
+
+
+def fingerprint(item):
+    """A digest of everything an item says, so the same input is recognised as unchanged."""
+    return hashlib.sha256(json.dumps(to_payload(item), sort_keys=True).encode()).hexdigest()
+
+
+def version_key(version, updated_at):
+    """Something to compare agency versions by: the version number where it is one, else the version time."""
+    if version and str(version).isdigit():
+        return (1, int(version))
+    if updated_at:
+        return (0, updated_at.timestamp())
+    return None
+
+
+def is_not_newer(article, item):
+    stored = version_key(article.source_version, article.source_updated_at)
+    incoming = version_key(item.version, item.updated_at)
+    return stored is not None and incoming is not None and stored[0] == incoming[0] and incoming <= stored
+
+
+def import_items(parsed, *, file="", publish=False, dry_run=False, language=None, sources=None, resolve=None):
     """Write each parsed item (or report each ParseError) of one file; returns a list of Outcomes."""
     sources = sources or SourceIndex()
     outcomes = []
@@ -121,12 +169,12 @@ def import_items(parsed, *, file="", publish=False, dry_run=False, language=None
             outcomes.append(Outcome(FAILED, file=file, item=entry.item or label, reason=entry.reason))
             continue
         try:
-            outcome = write_item(entry, publish=publish, dry_run=dry_run, language=language, sources=sources)
-        except ParseError as error:
-            outcome = Outcome(FAILED, reason=error.reason)
-            sources.reload()
-        except ValidationError as error:
-            outcome = Outcome(FAILED, reason="; ".join(error.messages))
+            outcome = write_item(
+                entry, publish=publish, dry_run=dry_run, language=language, sources=sources, resolve=resolve, file=file
+            )
+        except (ParseError, ValidationError) as error:
+            reason = error.reason if isinstance(error, ParseError) else "; ".join(error.messages)
+            outcome = Outcome(FAILED, reason=reason)
             sources.reload()
         if dry_run:
             sources.reload()
@@ -136,8 +184,13 @@ def import_items(parsed, *, file="", publish=False, dry_run=False, language=None
     return outcomes
 
 
-def write_item(item, *, publish=False, dry_run=False, language=None, sources=None):
-    """Create or update the article for one parsed item inside its own transaction."""
+def write_item(item, *, publish=False, dry_run=False, language=None, sources=None, resolve=None, file="", force=False):
+    """
+    Create or update the article for one parsed item inside its own transaction.
+
+    A re-import of the same item, or of an older or equal version, changes nothing. A newer version of an article
+    an editor has changed since its last import is kept as a PendingUpdate instead (a conflict), unless `force`.
+    """
     language = language or item.language
     if language not in LANGUAGE_CODES:
         raise ParseError(
@@ -152,8 +205,16 @@ def write_item(item, *, publish=False, dry_run=False, language=None, sources=Non
     digest = fingerprint(item)
     with transaction.atomic():
         article = Article.objects.select_for_update().filter(source_identifier=item.identifier).first()
-        if article is not None and article.import_fingerprint == digest:
-            return Outcome(UNCHANGED, article=article, language=language, warnings=item.warnings)
+        if article is not None and not force:
+            if article.import_fingerprint == digest:
+                return Outcome(UNCHANGED, article=article, language=language, warnings=item.warnings)
+            if is_not_newer(article, item):
+                reason = f"version {item.version or item.updated_at} is not newer than {article.source_version or article.source_updated_at}"
+                return Outcome(UNCHANGED, article=article, language=language, reason=reason, warnings=item.warnings)
+            if article.import_content_digest and article.content_digest(language) != article.import_content_digest:
+                keep_pending_update(article, item, language, digest, file, dry_run)
+                reason = "an editor changed the article since its last import; the new version awaits review"
+                return Outcome(CONFLICT, article=article, language=language, reason=reason, warnings=item.warnings)
         status = UPDATED if article is not None else CREATED
         article = article or Article(source_identifier=item.identifier)
         apply_item(article, item, language, sources)
@@ -161,10 +222,36 @@ def write_item(item, *, publish=False, dry_run=False, language=None, sources=Non
             article.publish(language, when=item.published_at)
         article.import_fingerprint = digest
         article.save()
-        write_relations(article, item, language, sources)
+        write_relations(article, item, language, sources, resolve)
+        article.import_content_digest = article.content_digest(language)
+        Article.objects.filter(pk=article.pk).update(import_content_digest=article.import_content_digest)
         if dry_run:
             transaction.set_rollback(True)
     return Outcome(status, article=article, language=language, warnings=item.warnings)
+
+
+def keep_pending_update(article, item, language, digest, file, dry_run):
+    if dry_run:
+        return
+    PendingUpdate.objects.get_or_create(
+        article=article,
+        fingerprint=digest,
+        defaults={
+            "language": language,
+            "source_format": item.format,
+            "source_version": str(item.version or item.updated_at or ""),
+            "file_name": str(file)[:500],
+            "payload": to_payload(item),
+        },
+    )
+
+
+def apply_pending_update(pending):
+    """An editor accepts a pending agency version: it overwrites that language version, then is discarded."""
+    item = from_payload(pending.payload)
+    outcome = write_item(item, language=pending.language, force=True)
+    pending.delete()
+    return outcome
 
 
 def apply_item(article, item, language, sources):
@@ -187,12 +274,13 @@ def apply_item(article, item, language, sources):
     article.dateline = item.dateline or article.dateline
     article.embargoed_until = item.embargoed_until
     article.source_format = item.format
-    article.source_version = item.version
+    article.source_version = str(item.version or "")
+    article.source_updated_at = item.updated_at
     if item.internal:
         article.agency_metadata = {**article.agency_metadata, language: item.internal}
 
 
-def write_relations(article, item, language, sources):
+def write_relations(article, item, language, sources, resolve=None):
     """Agencies in order, mapped categories, and images with their captions in this language."""
     wanted = []
     for spelling in item.agencies:
@@ -213,7 +301,7 @@ def write_relations(article, item, language, sources):
     for position, parsed in enumerate(item.images):
         caption = captions[position] if position < len(captions) else None
         image = caption.image if caption is not None else find_or_create_image(parsed)
-        update_image(image, parsed, language)
+        update_image(image, parsed, language, resolve)
         caption = caption or Caption(article=article, image=image)
         caption.position = position
         caption.placement = Placement.LEAD if parsed.placement == "lead" else Placement.INLINE
@@ -240,13 +328,15 @@ def find_or_create_image(parsed):
     return Image(source_identifier=parsed.identifier)
 
 
-def update_image(image, parsed, language):
+def update_image(image, parsed, language, resolve=None):
     image.archive_title = parsed.archive_title or image.archive_title
     image.credit = parsed.credit or image.credit
     if parsed.alt_text:
         setattr(image, localized("alt_text", language), parsed.alt_text)
     if parsed.remote_url:
         image.remote_url = parsed.remote_url
+    if parsed.content is None and parsed.filename and resolve is not None:
+        parsed.content = resolve(parsed.filename)
     if parsed.content and not image.file:
         from ..renditions import validate_image_file
 
@@ -259,27 +349,97 @@ def update_image(image, parsed, language):
     image.save()
 
 
-def import_files(paths, *, format="auto", language=None, publish=False, dry_run=False, progress=None):
-    """Parse and write each file; one file's failure never stops the batch. Returns a Summary."""
+PICTURE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".gif"}
+
+
+def folder_resolver(folder):
+    """Reads pictures an item names by relative path, never outside the item's own folder."""
+    root = Path(folder).resolve()
+
+    def resolve(relative):
+        if "://" in relative:
+            return None
+        target = (root / relative).resolve()
+        if not target.is_relative_to(root) or not target.is_file():
+            return None
+        if target.stat().st_size > settings.IMAGE_MAX_BYTES:
+            raise ParseError(f"picture {relative} is larger than {settings.IMAGE_MAX_BYTES:,} bytes")
+        return target.read_bytes()
+
+    return resolve
+
+
+def zip_resolver(archive, member_name):
+    folder = PurePosixPath(member_name).parent
+
+    def resolve(relative):
+        if "://" in relative:
+            return None
+        wanted = posixpath.normpath(str(folder / relative))
+        try:
+            info = archive.getinfo(wanted)
+        except KeyError:
+            return None
+        if info.file_size > settings.IMAGE_MAX_BYTES:
+            raise ParseError(f"picture {relative} is larger than {settings.IMAGE_MAX_BYTES:,} bytes")
+        return archive.read(info)
+
+    return resolve
+
+
+def zip_members(archive, name):
+    """The item files in a zip (pictures are read only when an item names them); refuses zip bombs."""
+    members = [info for info in archive.infolist() if not info.is_dir()]
+    if len(members) > settings.IMPORT_MAX_ZIP_MEMBERS:
+        raise ParseError(f"the zip holds {len(members):,} files; the limit is {settings.IMPORT_MAX_ZIP_MEMBERS:,}")
+    total = sum(info.file_size for info in members)
+    if total > settings.IMPORT_MAX_ZIP_BYTES:
+        raise ParseError(f"the zip unpacks to {total:,} bytes; the limit is {settings.IMPORT_MAX_ZIP_BYTES:,}")
+    for info in sorted(members, key=lambda info: info.filename):
+        member = PurePosixPath(info.filename)
+        if member.suffix.lower() in PICTURE_SUFFIXES or member.name.startswith(".") or "__MACOSX" in member.parts:
+            continue
+        yield info
+
+
+def import_data(name, data, *, format="auto", language=None, resolve=None, sources=None, **options):
+    """Parse one file's bytes and write its items; returns the Outcomes (a single failure if unreadable)."""
     from . import parse_each
 
+    try:
+        parsed = parse_each(data, name, format, language)
+    except ParseError as error:
+        return [Outcome(FAILED, file=name, reason=error.reason)]
+    return import_items(parsed, file=name, language=language, sources=sources, resolve=resolve, **options)
+
+
+def import_files(paths, *, format="auto", language=None, publish=False, dry_run=False, progress=None):
+    """Parse and write each file (zip files member by member); one failure never stops the batch."""
     summary = Summary()
     sources = SourceIndex()
-    for path in paths:
+    options = {"format": format, "language": language, "publish": publish, "dry_run": dry_run, "sources": sources}
+    for path in map(Path, paths):
         name = str(path)
         try:
-            if path.stat().st_size > settings.IMPORT_MAX_FILE_BYTES:
-                raise ParseError(
-                    f"the file is {path.stat().st_size:,} bytes; the limit is {settings.IMPORT_MAX_FILE_BYTES:,}"
+            if zipfile.is_zipfile(path):
+                with zipfile.ZipFile(path) as archive:
+                    for info in zip_members(archive, name):
+                        member = f"{name}:{info.filename}"
+                        if info.file_size > settings.IMPORT_MAX_FILE_BYTES:
+                            summary.outcomes.append(Outcome(FAILED, file=member, reason="the file is too large"))
+                            continue
+                        resolve = zip_resolver(archive, info.filename)
+                        summary.outcomes.extend(import_data(member, archive.read(info), resolve=resolve, **options))
+            else:
+                size = path.stat().st_size
+                if size > settings.IMPORT_MAX_FILE_BYTES:
+                    raise ParseError(f"the file is {size:,} bytes; the limit is {settings.IMPORT_MAX_FILE_BYTES:,}")
+                summary.outcomes.extend(
+                    import_data(name, path.read_bytes(), resolve=folder_resolver(path.parent), **options)
                 )
-            parsed = parse_each(path.read_bytes(), name, format, language)
-        except (OSError, ParseError) as error:
-            reason = error.reason if isinstance(error, ParseError) else error.strerror or str(error)
+        except (OSError, ParseError, zipfile.BadZipFile) as error:
+            reason = error.reason if isinstance(error, ParseError) else getattr(error, "strerror", None) or str(error)
             summary.outcomes.append(Outcome(FAILED, file=name, reason=reason))
-        else:
-            summary.outcomes.extend(
-                import_items(parsed, file=name, publish=publish, dry_run=dry_run, language=language, sources=sources)
-            )
         if progress:
             progress(path)
     return summary
