@@ -255,11 +255,9 @@ class Article(models.Model):
     )
     source_format = models.CharField(_("source format"), max_length=20, blank=True)
     source_version = models.CharField(_("source version"), max_length=100, blank=True)
-    source_updated_at = models.DateTimeField(_("source version time"), null=True, blank=True)
-    import_fingerprint = models.CharField(_("import fingerprint"), max_length=64, blank=True, editable=False)
-    # What the imported language version looked like right after the last import: if it differs now, an editor
-    # has worked on it and a newer agency version must not overwrite that work.
-    import_content_digest = models.CharField(_("content digest at import"), max_length=64, blank=True, editable=False)
+    # Per imported language: the last import's fingerprint, agency version and time, and a digest of the text right
+    # after it. If the text differs now, an editor has worked on it and a newer agency version must not overwrite it.
+    import_state = models.JSONField(_("import state"), default=dict, blank=True, editable=False)
     agency_metadata = models.JSONField(
         _("internal agency metadata"),
         default=dict,

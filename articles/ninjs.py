@@ -7,11 +7,16 @@ from django.db.models import Prefetch
 
 from .models import ArticleSource, Caption, Placement
 
-NINJS_SCHEMA = "http://www.iptc.org/std/ninjs/ninjs-schema_2.1.json"
+NINJS_STANDARD = {
+    "name": "ninjs",
+    "version": "2.2",
+    "schema": "https://www.iptc.org/std/ninjs/ninjs-schema_2.2.json",
+}
 
 
 def article_uri(article, language):
-    return article.source_identifier and f"{article.source_identifier}" or f"urn:newsroom:article:{article.short_code}"
+    """One uri per language version; importers match it back by uri, or by the short code in altids."""
+    return f"urn:newsroom:article:{article.short_code}:{language}"
 
 
 def with_relations(queryset):
@@ -24,69 +29,68 @@ def with_relations(queryset):
 
 
 def to_ninjs(article, language):
-    """One language version of `article` as a ninjs 2.x object."""
-    uri = article_uri(article, language)
+    """One language version of `article` as a ninjs 2.2 object; internal agency metadata is never included."""
     published_at = article.published_at_in(language)
     item = {
-        "$schema": NINJS_SCHEMA,
-        "uri": f"{uri}#{language}",
+        "standard": NINJS_STANDARD,
+        "uri": article_uri(article, language),
         "type": "text",
         "language": language,
         "version": str(int(article.updated_at.timestamp())) if article.updated_at else "1",
         "versioncreated": isoformat(article.updated_at),
+        "firstcreated": isoformat(published_at),
+        "embargoed": isoformat(article.embargoed_until),
         "pubstatus": "usable" if article.is_published(language) else "withheld",
         "headlines": [{"role": "main", "value": article.text("headline", language)}],
         "altids": [{"role": "shortcode", "value": article.short_code}],
+        "by": article.byline,
+        "located": article.dateline,
     }
-    if published_at:
-        item["firstcreated"] = isoformat(published_at)
-    if article.embargoed_until:
-        item["embargoed"] = isoformat(article.embargoed_until)
+    descriptions = []
     if teaser := article.text("teaser", language):
-        item["descriptions"] = [{"role": "summary", "contenttype": "text/plain", "value": teaser}]
+        descriptions.append({"role": "summary", "contenttype": "text/plain", "value": teaser})
+    if initials := article.text("initials", language):
+        # ninjs has no field for the editors' initials printed under an article; a description role carries them.
+        descriptions.append({"role": "initials", "contenttype": "text/plain", "value": initials})
+    item["descriptions"] = descriptions
     if body := article.text("body", language):
         item["bodies"] = [{"role": "main", "contenttype": "text/html", "value": body}]
-    if article.byline:
-        item["by"] = article.byline
-    if article.dateline:
-        item["located"] = article.dateline
-    sources = article.ordered_sources()
-    if sources:
-        item["infosources"] = [{"name": source.display_name(language), "uri": f"urn:newsroom:source:{source.code}"} for source in sources]
-    if initials := article.text("initials", language):
-        item["usageterms"] = initials  # no ninjs field for editors' initials; kept where a reader of ours finds it
-    categories = list(article.categories.all())
-    if categories:
-        item["subjects"] = [
-            {"name": category.display_name(language) or category.name, "uri": f"urn:newsroom:category:{category.pk}"}
-            for category in categories
-        ]
-    associations = {}
-    for number, caption in enumerate(article.captions.all(), start=1):
-        image = caption.image
-        picture = {
-            "uri": image.source_identifier or f"urn:newsroom:image:{image.pk}",
-            "type": "picture",
-            "headlines": [{"value": image.archive_title}] if image.archive_title else [],
-            "descriptions": [
-                {"role": "caption", "contenttype": "text/plain", "value": caption.text_for(language)}
-            ] if caption.text_for(language) else [],
-            "copyrightholder": image.credit,
-        }
-        if alt := image.alt_for(language):
-            picture["descriptions"].append({"role": "alt", "contenttype": "text/plain", "value": alt})
-        renditions = {}
-        if image.file:
-            renditions["original"] = {"href": image.file.url, "width": image.width, "height": image.height}
-        elif image.remote_url:
-            renditions["original"] = {"href": image.remote_url}
-        if renditions:
-            picture["renditions"] = renditions
-        role = "featureimage" if caption.placement == Placement.LEAD else f"image{number}"
-        associations[role] = {key: value for key, value in picture.items() if value not in ("", [], None)}
-    if associations:
-        item["associations"] = associations
-    return item
+    item["infosources"] = [
+        {"name": source.display_name(language), "uri": f"urn:newsroom:source:{source.code}"}
+        for source in article.ordered_sources()
+    ]
+    item["subjects"] = [
+        {"name": category.display_name(language) or str(category), "uri": f"urn:newsroom:category:{category.pk}"}
+        for category in article.categories.all()
+    ]
+    item["associations"] = [picture(caption, language) for caption in article.captions.all()]
+    return {key: value for key, value in item.items() if value not in ("", [], None)}
+
+
+def picture(caption, language):
+    """A caption's picture as a ninjs association; its name says where it stands (`lead`, `inline-after-4`)."""
+    image = caption.image
+    name = "lead" if caption.placement == Placement.LEAD else f"inline-after-{caption.paragraph}"
+    descriptions = []
+    if text := caption.text_for(language):
+        descriptions.append({"role": "caption", "contenttype": "text/plain", "value": text})
+    if alt := getattr(image, f"alt_text_{language}") or "":
+        descriptions.append({"role": "alt", "contenttype": "text/plain", "value": alt})
+    rendition = {"name": "original"}
+    if image.file:
+        rendition.update(href=image.file.url, width=image.width, height=image.height)
+    elif image.remote_url:
+        rendition["href"] = image.remote_url
+    association = {
+        "name": name,
+        "uri": image.source_identifier or f"urn:newsroom:image:{image.pk}",
+        "type": "picture",
+        "headlines": [{"value": image.archive_title}] if image.archive_title else [],
+        "descriptions": descriptions,
+        "copyrightholder": image.credit,
+        "renditions": [rendition] if "href" in rendition else [],
+    }
+    return {key: value for key, value in association.items() if value not in ("", [], None)}
 
 
 def isoformat(value):

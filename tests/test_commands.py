@@ -29,8 +29,10 @@ class ExportTests(TestCase):
         self.assertEqual(german["bodies"][0]["value"], article.body_de)
         self.assertEqual([source["name"] for source in german["infosources"]], ["AFP", "dpa"])
         self.assertIn({"role": "shortcode", "value": article.short_code}, german["altids"])
-        self.assertEqual(german["associations"]["featureimage"]["copyrightholder"], "Newsroom/Test")
-        self.assertEqual(german["associations"]["featureimage"]["descriptions"][0]["value"], "Bildunterschrift 0")
+        lead, inline = german["associations"]
+        self.assertEqual((lead["name"], inline["name"]), ("lead", "inline-after-1"))
+        self.assertEqual(lead["copyrightholder"], "Newsroom/Test")
+        self.assertEqual(lead["descriptions"][0]["value"], "Bildunterschrift 0")
 
     def test_filters_and_output_file(self):
         import tempfile

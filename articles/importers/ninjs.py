@@ -327,12 +327,15 @@ def _picture(association, index, version, warnings):
     credit = collapse_space(_string(association, "copyrightholder", f"{where}.")) or collapse_space(
         _string(association, "by" if version > 1 else "byline", f"{where}.")
     )
+    placement, paragraph = _position(_string(association, "name", f"{where}."), index)
     image = ParsedImage(
         identifier=_string(association, "uri", f"{where}."),
         caption=caption,
+        alt_text=_description(association, version, ("alt", "alttext", "alternative"), f"{where}.") if version > 1 else "",
         credit=credit,
         archive_title=_headline(association, version),
-        placement="lead" if index == 0 else "inline",
+        placement=placement,
+        paragraph=paragraph,
     )
     renditions = _objects(association, "renditions", f"{where}.", keyed=True)
     best = None
@@ -350,6 +353,15 @@ def _picture(association, index, version, warnings):
         _, href, image.width, image.height = best
         _rendition_source(href, image, where, warnings)
     return image
+
+
+def _position(name, index):
+    """Where a picture stands: our own export names it `lead` or `inline-after-N`; otherwise the first leads."""
+    if match := re.fullmatch(r"inline-after-(\d{1,4})", name):
+        return "inline", int(match[1])
+    if name in ("lead", "featureimage", "featuremedia"):
+        return "lead", 0
+    return ("lead" if index == 0 else "inline"), 0
 
 
 def _images(obj, version, warnings):
@@ -413,9 +425,10 @@ def _parse_object(obj, language):
         teaser=_description(obj, version, SUMMARY_ROLES + ("", "text", "main", "description")),
         body_html=body_html,
         short_code=_short_code(obj, version),
-        published_at=first_created or version_created,
+        published_at=first_created,
         updated_at=version_created,
         version=_string(obj, "version"),
+        initials=_description(obj, version, ("initials",)) if version > 1 else "",
         agencies=_agencies(obj, version),
         categories=_concepts(obj, "subject" if version == 1 and "subject" in obj else "subjects", version),
         byline=byline,

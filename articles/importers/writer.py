@@ -153,10 +153,20 @@ def version_key(version, updated_at):
     return None
 
 
-def is_not_newer(article, item):
-    stored = version_key(article.source_version, article.source_updated_at)
+def is_not_newer(state, item):
+    updated_at = parse_datetime(state["updated_at"]) if state.get("updated_at") else None
+    stored = version_key(state.get("version", ""), updated_at)
     incoming = version_key(item.version, item.updated_at)
     return stored is not None and incoming is not None and stored[0] == incoming[0] and incoming <= stored
+
+
+def find_article(item):
+    """The article an item belongs to: by its source identifier, else by its short code (a DW short link)."""
+    articles = Article.objects.select_for_update()
+    article = articles.filter(source_identifier=item.identifier).first()
+    if article is None and item.short_code:
+        article = articles.filter(short_code=item.short_code).first()
+    return article
 
 
 def import_items(parsed, *, file="", publish=False, dry_run=False, language=None, sources=None, resolve=None):
@@ -204,14 +214,16 @@ def write_item(item, *, publish=False, dry_run=False, language=None, sources=Non
     sources = sources or SourceIndex()
     digest = fingerprint(item)
     with transaction.atomic():
-        article = Article.objects.select_for_update().filter(source_identifier=item.identifier).first()
-        if article is not None and not force:
-            if article.import_fingerprint == digest:
+        article = find_article(item)
+        state = article.import_state.get(language, {}) if article is not None else {}
+        if state and not force:
+            if state.get("fingerprint") == digest:
                 return Outcome(UNCHANGED, article=article, language=language, warnings=item.warnings)
-            if is_not_newer(article, item):
-                reason = f"version {item.version or item.updated_at} is not newer than {article.source_version or article.source_updated_at}"
+            if is_not_newer(state, item):
+                stored = state.get("version") or state.get("updated_at")
+                reason = f"version {item.version or item.updated_at} is not newer than {stored}"
                 return Outcome(UNCHANGED, article=article, language=language, reason=reason, warnings=item.warnings)
-            if article.import_content_digest and article.content_digest(language) != article.import_content_digest:
+            if state.get("content_digest") and article.content_digest(language) != state["content_digest"]:
                 keep_pending_update(article, item, language, digest, file, dry_run)
                 reason = "an editor changed the article since its last import; the new version awaits review"
                 return Outcome(CONFLICT, article=article, language=language, reason=reason, warnings=item.warnings)
@@ -219,12 +231,20 @@ def write_item(item, *, publish=False, dry_run=False, language=None, sources=Non
         article = article or Article(source_identifier=item.identifier)
         apply_item(article, item, language, sources)
         if publish:
-            article.publish(language, when=item.published_at)
-        article.import_fingerprint = digest
+            article.publish(language, when=item.published_at or item.updated_at)
         article.save()
         write_relations(article, item, language, sources, resolve)
-        article.import_content_digest = article.content_digest(language)
-        Article.objects.filter(pk=article.pk).update(import_content_digest=article.import_content_digest)
+        article.import_state = {
+            **article.import_state,
+            language: {
+                "identifier": item.identifier,
+                "fingerprint": digest,
+                "version": str(item.version or ""),
+                "updated_at": item.updated_at.isoformat() if item.updated_at else "",
+                "content_digest": article.content_digest(language),
+            },
+        }
+        Article.objects.filter(pk=article.pk).update(import_state=article.import_state)
         if dry_run:
             transaction.set_rollback(True)
     return Outcome(status, article=article, language=language, warnings=item.warnings)
@@ -275,7 +295,6 @@ def apply_item(article, item, language, sources):
     article.embargoed_until = item.embargoed_until
     article.source_format = item.format
     article.source_version = str(item.version or "")
-    article.source_updated_at = item.updated_at
     if item.internal:
         article.agency_metadata = {**article.agency_metadata, language: item.internal}
 
