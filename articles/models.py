@@ -634,10 +634,7 @@ class Caption(models.Model):
 
 
 # --- editorial workflow (issue 5) ---------------------------------------------------------------------------------
-# Revisions keep the article with its captions and source links, so a restore brings back the whole story.
-reversion.register(ArticleSource)
-reversion.register(Caption)
-reversion.register(Article, follow=["source_links", "captions"])
+# Revisions are registered in translation.py, once the per-language columns exist.
 
 
 class Correction(models.Model):
