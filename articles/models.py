@@ -7,10 +7,13 @@ version of an article therefore carries its own text *and* its own publication s
 """
 import hashlib
 import secrets
+from datetime import timedelta
 
+import reversion
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.db import models
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
@@ -189,14 +192,59 @@ def generate_short_code():
 
 class ArticleQuerySet(models.QuerySet):
     def published(self, language, now=None):
-        """Language versions readers may see now: published, live, and out of embargo."""
+        """Language versions readers may see now: published, live, out of embargo and not yet expired."""
         now = now or timezone.now()
-        return self.filter(
-            **{
-                localized("status", language): Status.PUBLISHED,
-                f"{localized('published_at', language)}__lte": now,
-            }
-        ).filter(models.Q(embargoed_until__isnull=True) | models.Q(embargoed_until__lte=now))
+        return (
+            self.filter(
+                **{
+                    localized("status", language): Status.PUBLISHED,
+                    f"{localized('published_at', language)}__lte": now,
+                }
+            )
+            .filter(models.Q(embargoed_until__isnull=True) | models.Q(embargoed_until__lte=now))
+            # Expiry hides an article at once; publish_scheduled only records it as unpublished afterwards.
+            .filter(models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now))
+        )
+
+    def due(self, now=None):
+        """Articles with a language version whose scheduled time has come, or a live version that has expired."""
+        now = now or timezone.now()
+        condition = models.Q(pk__in=[])
+        for language in LANGUAGE_CODES:
+            condition |= models.Q(
+                **{localized("status", language): Status.SCHEDULED, f"{localized('scheduled_at', language)}__lte": now}
+            )
+            condition |= models.Q(**{localized("status", language): Status.PUBLISHED, "expires_at__lte": now})
+        return self.filter(condition)
+
+    def run_schedule(self, now=None, user=None, dry_run=False):
+        """
+        Publish what is due and unpublish what has expired, one article per transaction.
+
+        Safe on several servers at once: each article is locked with SKIP LOCKED, so a second run passes over what
+        the first is handling, and the state is read again inside the lock, so nothing is published twice.
+        Returns (article, language, action, error) tuples.
+        """
+        now = now or timezone.now()
+        report = []
+        for pk in list(self.due(now).values_list("pk", flat=True)):
+            with transaction.atomic():
+                article = Article.objects.select_for_update(skip_locked=True).filter(pk=pk).first()
+                if article is None:
+                    continue  # another run holds it
+                for language, action in article.due_actions(now):
+                    try:
+                        if not dry_run:
+                            article.transition(language, action, user, now=now, check_permission=False)
+                        report.append((article, language, action, None))
+                    except ValidationError as error:
+                        report.append((article, language, action, " ".join(error.messages)))
+                        if action == "publish":
+                            # Incomplete when its time came: back to draft, so it is fixed rather than retried forever.
+                            article.transition(language, "return", user, now=now, check_permission=False)
+                if dry_run:
+                    transaction.set_rollback(True)
+        return report
 
     def missing_language(self, language):
         """Articles that have no text at all in `language`."""
@@ -269,13 +317,23 @@ class Article(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
+    # --- editorial workflow (issue 5) --------------------------------------------------------------------------
+    # Raised by every save; an edit form carries the number it was opened at, so a stale form is refused.
+    edit_version = models.PositiveIntegerField(_("edit version"), default=0, editable=False)
+
     objects = ArticleQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("article")
         verbose_name_plural = _("articles")
-        permissions = [("publish_article", _("Can publish and unpublish articles"))]
+        permissions = [
+            ("publish_article", _("Can publish and unpublish articles")),
+            ("submit_article", _("Can submit articles for review")),
+            ("schedule_article", _("Can schedule articles")),
+            ("correct_article", _("Can correct published articles")),
+            ("take_over_lock", _("Can take over another editor's lock")),
+        ]
 
     def __str__(self):
         return self.headline_ar or self.headline_de or self.short_code
@@ -308,7 +366,36 @@ class Article(models.Model):
             "body": _("body"),
             "slug": _("slug"),
         }
-        return [label for field, label in labels.items() if not self.text(field, language).strip()]
+        return [label for field, label in labels.items() if not strip_tags(self.text(field, language)).strip()]
+
+    def check_complete(self, language):
+        """Raise a ValidationError naming exactly what a language version lacks to be published."""
+        self.refresh_derived_fields()  # a slug can be derived from the headline, so it is never "missing" then
+        missing = self.missing_fields(language)
+        if missing:
+            raise ValidationError(
+                gettext("The %(language)s version has no %(fields)s.")
+                % {"language": language_name(language), "fields": ", ".join(str(m) for m in missing)},
+                code="incomplete",
+            )
+
+    def publish_warnings(self, language):
+        """Gaps that do not block publishing a language version but that an editor should see."""
+        warnings = []
+        if self.pk is None:
+            return warnings
+        if not self.categories.exists():
+            warnings.append(gettext("The article has no category."))
+        for caption in self.captions.select_related("image"):
+            image = caption.image
+            if image.is_awaiting_file:
+                warnings.append(gettext("Image “%(image)s” is still awaiting its file.") % {"image": image})
+            if not getattr(image, localized("alt_text", language)):
+                warnings.append(
+                    gettext("Image “%(image)s” has no %(language)s alt text.")
+                    % {"image": image, "language": language_name(language)}
+                )
+        return warnings
 
     def is_published(self, language, now=None):
         now = now or timezone.now()
@@ -318,24 +405,139 @@ class Article(models.Model):
             and published_at is not None
             and published_at <= now
             and (self.embargoed_until is None or self.embargoed_until <= now)
+            and (self.expires_at is None or self.expires_at > now)
         )
 
     def publish(self, language, when=None):
         """Make one language version live; refuses an incomplete version and says what is missing."""
-        self.refresh_derived_fields()  # a slug can be derived from the headline, so it is never "missing" then
-        missing = self.missing_fields(language)
-        if missing:
-            raise ValidationError(
-                gettext("The %(language)s version cannot be published; it has no %(fields)s.")
-                % {"language": language_name(language), "fields": ", ".join(str(m) for m in missing)},
-                code="incomplete",
-            )
+        self.check_complete(language)
         setattr(self, localized("status", language), Status.PUBLISHED)
+        setattr(self, localized("scheduled_at", language), None)
         if not self.published_at_in(language):
             setattr(self, localized("published_at", language), when or timezone.now())
 
     def unpublish(self, language):
         setattr(self, localized("status", language), Status.UNPUBLISHED)
+
+    # --- editorial workflow -------------------------------------------------------------------------------------
+    # The one table of what may happen to a language version: action -> (states it starts from, state it leads
+    # to, permission it needs). The admin offers only actions whose start state and permission match.
+    TRANSITIONS = {
+        "submit": ({Status.DRAFT, Status.UNPUBLISHED}, Status.REVIEW, "articles.submit_article"),
+        "return": ({Status.REVIEW, Status.SCHEDULED}, Status.DRAFT, "articles.publish_article"),
+        "schedule": ({Status.DRAFT, Status.REVIEW, Status.UNPUBLISHED, Status.SCHEDULED}, Status.SCHEDULED,
+                     "articles.schedule_article"),
+        "publish": ({Status.DRAFT, Status.REVIEW, Status.SCHEDULED, Status.UNPUBLISHED}, Status.PUBLISHED,
+                    "articles.publish_article"),
+        "unpublish": ({Status.PUBLISHED}, Status.UNPUBLISHED, "articles.publish_article"),
+        "correct": ({Status.PUBLISHED}, Status.PUBLISHED, "articles.correct_article"),
+    }
+    ACTION_LABELS = {
+        "submit": _("Submit for review"),
+        "return": _("Return to draft"),
+        "schedule": _("Schedule"),
+        "publish": _("Publish now"),
+        "unpublish": _("Unpublish"),
+        "correct": _("Publish a correction"),
+    }
+    ACTION_DONE = {
+        "submit": _("Submitted the %(language)s version for review."),
+        "return": _("Returned the %(language)s version to draft."),
+        "schedule": _("Scheduled the %(language)s version for %(when)s."),
+        "publish": _("Published the %(language)s version."),
+        "unpublish": _("Unpublished the %(language)s version."),
+        "correct": _("Corrected the %(language)s version: %(note)s"),
+    }
+
+    def available_actions(self, language, user):
+        """Actions `user` may take on one language version now, in the table's order."""
+        status = self.status_in(language)
+        return [
+            action
+            for action, (sources, _target, permission) in self.TRANSITIONS.items()
+            if status in sources and user.has_perm(permission)
+        ]
+
+    def due_actions(self, now):
+        """What publish_scheduled must do to this article now: (language, "publish" | "unpublish") pairs."""
+        actions = []
+        for language in LANGUAGE_CODES:
+            status = self.status_in(language)
+            scheduled_at = getattr(self, localized("scheduled_at", language))
+            if status == Status.SCHEDULED and scheduled_at and scheduled_at <= now:
+                actions.append((language, "publish"))
+            elif status == Status.PUBLISHED and self.expires_at and self.expires_at <= now:
+                actions.append((language, "unpublish"))
+        return actions
+
+    def transition(self, language, action, user, when=None, note="", now=None, check_permission=True):
+        """
+        Take one workflow action on one language version, save, keep a revision and log it.
+
+        Raises PermissionDenied when `user` may not, ValidationError when the version's state or content does not
+        allow it (the message says why). The row is locked and read again first, so two editors (or an editor and
+        publish_scheduled) cannot both act on the state they saw.
+        """
+        if action not in self.TRANSITIONS:
+            raise ValidationError(gettext("Unknown action “%(action)s”.") % {"action": action}, code="unknown")
+        if language not in LANGUAGE_CODES:
+            raise ValidationError(gettext("Unknown language “%(language)s”.") % {"language": language}, code="unknown")
+        sources, target, permission = self.TRANSITIONS[action]
+        if check_permission and not user.has_perm(permission):
+            raise PermissionDenied(
+                gettext("You may not %(action)s articles.") % {"action": str(self.ACTION_LABELS[action]).lower()}
+            )
+        now = now or timezone.now()
+        with transaction.atomic(), reversion.create_revision():
+            current = Article.objects.select_for_update().get(pk=self.pk)
+            status = current.status_in(language)
+            if status not in sources:
+                raise ValidationError(
+                    gettext("The %(language)s version is %(status)s; it cannot be changed that way (%(action)s).")
+                    % {
+                        "language": language_name(language),
+                        "status": str(Status(status).label).lower(),
+                        "action": str(self.ACTION_LABELS[action]).lower(),
+                    },
+                    code="state",
+                )
+            if action == "publish":
+                current.publish(language, when=now)
+            elif action == "schedule":
+                if when is None:
+                    raise ValidationError(gettext("Choose when to publish."), code="required")
+                when = when.replace(second=0, microsecond=0)  # the newsroom schedules to the minute
+                if when <= now:
+                    raise ValidationError(gettext("The scheduled time must be in the future."), code="past")
+                current.check_complete(language)
+                setattr(current, localized("status", language), Status.SCHEDULED)
+                setattr(current, localized("scheduled_at", language), when)
+            elif action == "correct":
+                if not note.strip():
+                    raise ValidationError(gettext("Write the correction note readers will see."), code="required")
+                current.check_complete(language)
+            else:
+                setattr(current, localized("status", language), target)
+                if action != "unpublish":
+                    setattr(current, localized("scheduled_at", language), None)
+            current.save()
+            if action == "correct":
+                Correction.objects.create(article=current, language=language, text=note.strip(), created_by=user)
+            message = str(self.ACTION_DONE[action]) % {
+                "language": language_name(language),
+                "when": timezone.localtime(when).strftime("%Y-%m-%d %H:%M %Z") if when else "",
+                "note": note.strip(),
+            }
+            if user is not None:
+                reversion.set_user(user)
+            reversion.set_comment(message)
+            if user is not None and user.pk:
+                LogEntry.objects.log_actions(user.pk, [current], CHANGE, change_message=message, single_object=True)
+        self.refresh_from_db()
+        return message
+
+    def corrections_for(self, language):
+        return self.corrections.filter(language=language).order_by("created_at")
 
     # --- rendering helpers -----------------------------------------------------------------------------------
     def ordered_sources(self):
@@ -397,8 +599,9 @@ class Article(models.Model):
 
     def save(self, *args, **kwargs):
         self.refresh_derived_fields()
+        self.edit_version += 1
         if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = set(kwargs["update_fields"]) | {"search_text", "short_code"}
+            kwargs["update_fields"] = set(kwargs["update_fields"]) | {"search_text", "short_code", "edit_version"}
         super().save(*args, **kwargs)
 
 
@@ -474,3 +677,100 @@ class PendingUpdate(models.Model):
     @property
     def headline(self):
         return self.payload.get("headline", "")
+
+
+# --- editorial workflow (issue 5) ---------------------------------------------------------------------------------
+# Revisions are registered in translation.py, once the per-language columns exist.
+
+
+class Correction(models.Model):
+    """A dated note shown under a published language version that was corrected after it went live."""
+
+    article = models.ForeignKey(Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="corrections")
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    text = models.TextField(_("correction"))
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("correction")
+        verbose_name_plural = _("corrections")
+
+    def __str__(self):
+        return self.text
+
+
+class EditLock(models.Model):
+    """Who is editing an article now; refreshed while their change page is open, stale after LOCK_TIMEOUT."""
+
+    LOCK_TIMEOUT = timedelta(minutes=3)
+
+    article = models.OneToOneField(
+        Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="edit_lock", primary_key=True
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("editor"), on_delete=models.CASCADE)
+    locked_at = models.DateTimeField(_("locked since"), default=timezone.now)
+    seen_at = models.DateTimeField(_("last seen"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("edit lock")
+        verbose_name_plural = _("edit locks")
+
+    def __str__(self):
+        return f"{self.article} — {self.user}"
+
+    def is_stale(self, now=None):
+        return self.seen_at < (now or timezone.now()) - self.LOCK_TIMEOUT
+
+    @classmethod
+    def holder(cls, article, now=None):
+        """The live lock on `article`, or None."""
+        lock = cls.objects.select_related("user").filter(article=article).first()
+        return None if lock is None or lock.is_stale(now) else lock
+
+    @classmethod
+    def acquire(cls, article, user, take_over=False, now=None):
+        """Take or refresh the lock for `user`; returns the lock, which is someone else's if they hold it."""
+        now = now or timezone.now()
+        with transaction.atomic():
+            lock = cls.objects.select_for_update().select_related("user").filter(article=article).first()
+            if lock is not None and lock.user_id != user.pk and not lock.is_stale(now) and not take_over:
+                return lock
+            if lock is None:
+                return cls.objects.create(article=article, user=user, locked_at=now, seen_at=now)
+            if lock.user_id != user.pk:
+                lock.user, lock.locked_at = user, now
+            lock.seen_at = now
+            lock.save()
+            return lock
+
+    @classmethod
+    def release(cls, article, user):
+        cls.objects.filter(article=article, user=user).delete()
+
+
+class JobRun(models.Model):
+    """When a periodic job last ran and what it did, so the admin can warn when cron has stopped."""
+
+    STALE_AFTER = timedelta(minutes=5)
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    finished_at = models.DateTimeField(_("last run"))
+    summary = models.TextField(_("summary"), blank=True)
+
+    class Meta:
+        verbose_name = _("job run")
+        verbose_name_plural = _("job runs")
+
+    def __str__(self):
+        return self.name
+
+    def is_stale(self, now=None):
+        return self.finished_at < (now or timezone.now()) - self.STALE_AFTER
+
+    @classmethod
+    def record(cls, name, summary=""):
+        return cls.objects.update_or_create(name=name, defaults={"finished_at": timezone.now(), "summary": summary})[0]

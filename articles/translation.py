@@ -1,7 +1,8 @@
 """Which fields exist once per language (django-modeltranslation adds `<field>_ar` and `<field>_de`)."""
+import reversion
 from modeltranslation.translator import TranslationOptions, register
 
-from .models import Article, Caption, Category, Image, Source
+from .models import Article, ArticleSource, Caption, Category, Image, Source
 
 
 @register(Article)
@@ -28,3 +29,11 @@ class ImageTranslationOptions(TranslationOptions):
 @register(Caption)
 class CaptionTranslationOptions(TranslationOptions):
     fields = ("text",)
+
+
+# Revisions of an article keep its captions and source links too, so a restore brings back the whole story.
+# Registered here, after the translations: reversion fixes its field list at registration, and it must include
+# the per-language columns (`headline_ar`, `headline_de`, ...).
+reversion.register(ArticleSource)
+reversion.register(Caption)
+reversion.register(Article, follow=["source_links", "captions"])

@@ -73,3 +73,13 @@ def make_article(languages=("ar", "de"), publish=(), sources=(), images=0, categ
             text_de=f"Bildunterschrift {position}",
         )
     return article
+
+
+def make_user(username, group=None, **kwargs):
+    """A staff user, in the named role group (reporter, editor, chief editor) when given."""
+    from django.contrib.auth.models import Group, User
+
+    user = User.objects.create_user(username=username, password="pw-" + username, is_staff=True, **kwargs)
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    return user

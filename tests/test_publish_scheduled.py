@@ -1,0 +1,133 @@
+"""publish_scheduled: publishes what is due, unpublishes what expired, once, even with several runs at once."""
+import threading
+from datetime import timedelta
+from io import StringIO
+from unittest import skipUnless
+
+from django.contrib.admin.models import LogEntry
+from django.core.management import call_command
+from django.db import connection, connections
+from django.test import TestCase, TransactionTestCase
+from django.urls import reverse
+from django.utils import timezone
+
+from articles.models import Article, JobRun, Status
+from tests.factories import make_article, make_user
+
+
+def schedule(article, language, when):
+    setattr(article, f"status_{language}", Status.SCHEDULED)
+    setattr(article, f"scheduled_at_{language}", when)
+    article.save()
+
+
+def run(*args):
+    out, err = StringIO(), StringIO()
+    call_command("publish_scheduled", *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+class PublishScheduledTests(TestCase):
+    def test_publishes_what_is_due_and_only_that(self):
+        now = timezone.now()
+        due = make_article(headline_de="Fällig")
+        schedule(due, "de", now - timedelta(minutes=1))
+        later = make_article(headline_de="Später")
+        schedule(later, "de", now + timedelta(hours=1))
+        out, err = run()
+        due.refresh_from_db()
+        later.refresh_from_db()
+        self.assertEqual(due.status_de, Status.PUBLISHED)
+        self.assertEqual(due.status_ar, Status.DRAFT)
+        self.assertIsNone(due.scheduled_at_de)
+        self.assertEqual(later.status_de, Status.SCHEDULED)
+        self.assertIn(f"publish {due.pk}", out)
+        self.assertIn("Fällig", out)
+        self.assertIn("1 done, 0 refused", out)
+        self.assertEqual(err, "")
+        self.assertTrue(Article.objects.published("de").filter(pk=due.pk).exists())
+        entry = LogEntry.objects.get(object_id=str(due.pk))
+        self.assertEqual(entry.user.username, "publish_scheduled")
+        self.assertFalse(entry.user.has_usable_password())
+
+    def test_unpublishes_expired(self):
+        article = make_article(publish=["ar", "de"], expires_at=timezone.now() - timedelta(minutes=1))
+        out, _err = run()
+        article.refresh_from_db()
+        self.assertEqual((article.status_ar, article.status_de), (Status.UNPUBLISHED, Status.UNPUBLISHED))
+        self.assertIn(f"unpublish {article.pk}", out)
+
+    def test_incomplete_version_goes_back_to_draft_with_a_reason(self):
+        article = make_article()
+        schedule(article, "de", timezone.now() - timedelta(minutes=1))
+        Article.objects.filter(pk=article.pk).update(teaser_de="")
+        _out, err = run()
+        article.refresh_from_db()
+        self.assertEqual(article.status_de, Status.DRAFT)
+        self.assertIn("teaser", err)
+
+    def test_dry_run_changes_nothing(self):
+        article = make_article()
+        schedule(article, "ar", timezone.now() - timedelta(minutes=1))
+        out, _err = run("--dry-run")
+        article.refresh_from_db()
+        self.assertEqual(article.status_ar, Status.SCHEDULED)
+        self.assertIn("dry run", out)
+        self.assertFalse(JobRun.objects.exists())
+
+    def test_records_its_run_for_the_admin(self):
+        editor = make_user("editor", "editor")
+        self.client.force_login(editor)
+        response = self.client.get(reverse("admin:articles_article_changelist"))
+        self.assertContains(response, "scheduler-stale")
+        run()
+        self.assertEqual(JobRun.objects.get().summary, "0 done, 0 refused")
+        response = self.client.get(reverse("admin:articles_article_changelist"))
+        self.assertNotContains(response, "scheduler-stale")
+        self.assertContains(response, "scheduler-status")
+        JobRun.objects.update(finished_at=timezone.now() - timedelta(minutes=10))
+        self.assertContains(self.client.get(reverse("admin:index")), "scheduler-stale")
+
+    def test_embargo_still_hides_a_published_schedule(self):
+        now = timezone.now()
+        article = make_article(embargoed_until=now + timedelta(hours=1))
+        schedule(article, "ar", now - timedelta(minutes=1))
+        run()
+        article.refresh_from_db()
+        self.assertEqual(article.status_ar, Status.PUBLISHED)
+        self.assertFalse(Article.objects.published("ar").exists())
+        self.assertTrue(Article.objects.published("ar", now=now + timedelta(hours=1)).exists())
+
+
+@skipUnless(connection.vendor == "postgresql", "needs PostgreSQL row locks (SKIP LOCKED); SQLite serialises writers")
+class ConcurrentRunsTests(TransactionTestCase):
+    """Two runs at once, each on its own connection, publish every due item exactly once."""
+
+    def test_two_runs_publish_each_item_once(self):
+        due = timezone.now() - timedelta(minutes=1)
+        articles = []
+        for number in range(12):
+            article = make_article(headline_ar=f"خبر {number}", headline_de=f"Meldung {number}")
+            schedule(article, "ar", due)
+            schedule(article, "de", due)
+            articles.append(article)
+        barrier = threading.Barrier(2)
+        reports = [None, None]
+
+        def worker(index):
+            try:
+                barrier.wait()
+                reports[index] = Article.objects.run_schedule(user=None)
+            finally:
+                connections.close_all()  # this thread's own connection
+
+        threads = [threading.Thread(target=worker, args=(index,)) for index in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        done = [(article.pk, language) for report in reports for article, language, _action, error in report if not error]
+        self.assertEqual(len(done), 24)
+        self.assertEqual(len(set(done)), 24, "a language version was published twice")
+        self.assertEqual(Article.objects.published("ar").count(), 12)
+        self.assertEqual(Article.objects.published("de").count(), 12)
