@@ -227,9 +227,13 @@ class Image(models.Model):
         return self.get_renditions()
 
     def delete_renditions(self):
-        for rendition in self.renditions.all():
+        if self.pk is None:
+            return
+        for rendition in Rendition.objects.filter(image=self):
             rendition.file.delete(save=False)
-        self.renditions.all().delete()
+        Rendition.objects.filter(image=self).delete()
+        if hasattr(self, "_prefetched_objects_cache"):
+            self._prefetched_objects_cache.pop("renditions", None)
 
     @cached_property
     def picture(self):
