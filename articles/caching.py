@@ -9,13 +9,14 @@ Cache-Control headers a CDN can use.
 """
 import functools
 import hashlib
+import time
 import uuid
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
-from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from django.utils import timezone
 
@@ -25,8 +26,16 @@ PAGE_TIMEOUT = getattr(settings, "PUBLIC_PAGE_CACHE_SECONDS", 120)
 BROWSER_MAX_AGE = getattr(settings, "PUBLIC_PAGE_MAX_AGE", 60)
 
 
+# Each process remembers the token for a second: cached pages then cost one cache lookup, not two, and another
+# process's change reaches this one within that second.
+GENERATION_MEMO_SECONDS = 1.0
+_memo = {"token": None, "until": 0.0}
+
+
 def _new_generation():
-    cache.set(GENERATION_KEY, uuid.uuid4().hex, None)
+    token = uuid.uuid4().hex
+    cache.set(GENERATION_KEY, token, None)
+    _memo.update(token=token, until=time.monotonic() + GENERATION_MEMO_SECONDS)
 
 
 def content_changed():
@@ -36,19 +45,25 @@ def content_changed():
 
 
 def generation():
+    now = time.monotonic()
+    if _memo["token"] is not None and now < _memo["until"]:
+        return _memo["token"]
     token = cache.get(GENERATION_KEY)
     if token is None:
         # An evicted token must never bring old pages back: start a fresh one.
         token = uuid.uuid4().hex
         if not cache.add(GENERATION_KEY, token, None):
             token = cache.get(GENERATION_KEY) or token
+    _memo.update(token=token, until=now + GENERATION_MEMO_SECONDS)
     return token
 
 
 def page_key(request):
-    # Hashed: Arabic slugs percent-encode to keys longer than some cache backends accept.
-    address = hashlib.sha256(f"{request.get_host()}{request.get_full_path()}".encode()).hexdigest()
-    return f"page:{generation()}:{address}"
+    # Raw host and path (the host was validated by CommonMiddleware); hashed because Arabic slugs percent-encode to
+    # keys longer than some cache backends accept.
+    meta = request.META
+    address = f"{meta.get('HTTP_HOST', '')}{request.path}?{meta.get('QUERY_STRING', '')}"
+    return f"page:{generation()}:{hashlib.sha256(address.encode()).hexdigest()}"
 
 
 def cached_public_page(view):
@@ -67,19 +82,23 @@ def cached_public_page(view):
             if response.status_code != 200 or response.streaming:
                 return response
             content = response.content
+            modified = int(timezone.now().timestamp())
             entry = {
                 "content": content,
-                "content_type": response["Content-Type"],
-                "etag": f'"{hashlib.md5(content, usedforsecurity=False).hexdigest()}"',
-                "last_modified": timezone.now().timestamp(),
+                "headers": {
+                    "Content-Type": response["Content-Type"],
+                    "ETag": f'"{hashlib.md5(content, usedforsecurity=False).hexdigest()}"',
+                    "Last-Modified": http_date(modified),
+                    "Cache-Control": f"public, max-age={BROWSER_MAX_AGE}",
+                },
+                "modified": modified,
             }
             cache.set(key, entry, PAGE_TIMEOUT)
-        response = HttpResponse(entry["content"], content_type=entry["content_type"])
-        response["ETag"] = entry["etag"]
-        response["Last-Modified"] = http_date(entry["last_modified"])
-        patch_cache_control(response, public=True, max_age=BROWSER_MAX_AGE)
-        return get_conditional_response(
-            request, etag=entry["etag"], last_modified=int(entry["last_modified"]), response=response
-        )
+        response = HttpResponse(entry["content"], headers=entry["headers"])
+        if "HTTP_IF_NONE_MATCH" in request.META or "HTTP_IF_MODIFIED_SINCE" in request.META:
+            return get_conditional_response(
+                request, etag=entry["headers"]["ETag"], last_modified=entry["modified"], response=response
+            )
+        return response
 
     return wrapper

@@ -6,13 +6,11 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
-from django.utils.decorators import method_decorator
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
 from django_filters.views import FilterView
 
-from .caching import cached_public_page
 from .filters import ArticleArchiveFilter
 from .models import LANGUAGE_CODES, Article, ArticleSource, Caption, Category, Placement, localized
 
@@ -47,7 +45,6 @@ class PublishedMixin:
         return Article.objects.published(language).latest_first(language)
 
 
-@method_decorator(cached_public_page, name="dispatch")
 class ArticleDetailView(PublishedMixin, DetailView):
     template_name = "articles/article_detail.html"
     context_object_name = "article"
@@ -99,7 +96,6 @@ class ArticleDetailView(PublishedMixin, DetailView):
         return context
 
 
-@method_decorator(cached_public_page, name="dispatch")
 class HomeView(PublishedMixin, ReaderPaginationMixin, ListView):
     template_name = "articles/home.html"
 
@@ -107,7 +103,7 @@ class HomeView(PublishedMixin, ReaderPaginationMixin, ListView):
         return super().get_queryset().prefetch_related(lead_captions())
 
 
-class CategoryView(HomeView):  # cached through HomeView's dispatch
+class CategoryView(HomeView):
     template_name = "articles/category.html"
 
     def get_queryset(self):
@@ -118,7 +114,6 @@ class CategoryView(HomeView):  # cached through HomeView's dispatch
         return super().get_context_data(category=self.category, **kwargs)
 
 
-@method_decorator(cached_public_page, name="dispatch")
 class ArchiveView(PublishedMixin, ReaderPaginationMixin, FilterView):
     """All published articles, filtered by topic, source and date; invalid filters show an empty result."""
 
@@ -127,7 +122,6 @@ class ArchiveView(PublishedMixin, ReaderPaginationMixin, FilterView):
     strict = True
 
 
-@method_decorator(cached_public_page, name="dispatch")
 class SearchView(ReaderPaginationMixin, ListView):
     template_name = "articles/search.html"
 
