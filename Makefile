@@ -35,7 +35,7 @@ messages: install
 	$(BIN)/python manage.py compilemessages --ignore=.venv
 
 bench: install
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/article_page.py
 
 clean:
 	rm -rf $(VENV) staticfiles var .hypothesis

@@ -13,16 +13,19 @@ import reversion
 from django.conf import settings
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.html import strip_tags
 from django.utils.text import slugify
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
+from PIL import Image as PILImage
 
-from . import sanitizer
+from . import caching, sanitizer
 from .search import normalize
 
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
@@ -84,6 +87,10 @@ class Source(models.Model):
     def display_name(self, language):
         return getattr(self, localized("name", language)) or self.code
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        caching.content_changed()
+
 
 class Category(models.Model):
     name = models.CharField(_("name"), max_length=100)
@@ -109,6 +116,12 @@ class Category(models.Model):
             if name and not getattr(self, localized("slug", language)):
                 setattr(self, localized("slug", language), slugify(name, allow_unicode=True)[:120])
         super().save(*args, **kwargs)
+        caching.content_changed()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        caching.content_changed()
+        return result
 
     def display_name(self, language):
         return getattr(self, localized("name", language)) or ""
@@ -170,11 +183,97 @@ class Image(models.Model):
             validate_image_file(self.file)
 
     def save(self, *args, **kwargs):
-        if self.file and not getattr(self.file, "_committed", True):
+        is_new_file = bool(self.file) and not getattr(self.file, "_committed", True)
+        if is_new_file:
             self.content_hash = hash_file(self.file)
         elif not self.file:
             self.content_hash = ""
         super().save(*args, **kwargs)
+        if is_new_file or not self.file:
+            # Renditions are made here, when a file arrives, so no reader's request ever resizes a picture.
+            self.delete_renditions()
+        if is_new_file:
+            self.ensure_renditions()
+        caching.content_changed()
+
+    def delete(self, *args, **kwargs):
+        self.delete_renditions()
+        result = super().delete(*args, **kwargs)
+        caching.content_changed()
+        return result
+
+    # --- renditions -------------------------------------------------------------------------------------------
+    def get_renditions(self):
+        """This picture's renditions, narrowest first; uses the prefetch cache when the view prefetched them."""
+        return sorted(self.renditions.all(), key=lambda rendition: (rendition.format, rendition.width))
+
+    def ensure_renditions(self):
+        """Create whichever renditions this picture lacks (every width in every format); returns them all."""
+        from . import renditions
+
+        if not self.file:
+            return []
+        existing = {(rendition.width, rendition.format) for rendition in self.renditions.all()}
+        with self.file.open("rb") as file, PILImage.open(file) as original:
+            picture = renditions.prepare(original)
+            for width in renditions.target_widths(picture.width):
+                formats = [fmt for fmt in renditions.FORMATS if (width, fmt) not in existing]
+                if not formats:
+                    continue
+                resized = renditions.resize_to_width(picture, width)
+                for fmt in formats:
+                    Rendition.objects.create(
+                        image=self,
+                        width=resized.width,
+                        height=resized.height,
+                        format=fmt,
+                        file=ContentFile(
+                            renditions.encode(resized, fmt), name=f"{self.pk}-{width}.{renditions.EXTENSIONS[fmt]}"
+                        ),
+                    )
+        if hasattr(self, "_prefetched_objects_cache"):
+            self._prefetched_objects_cache.pop("renditions", None)
+        return self.get_renditions()
+
+    def delete_renditions(self):
+        if self.pk is None:
+            return
+        for rendition in Rendition.objects.filter(image=self):
+            rendition.file.delete(save=False)
+        Rendition.objects.filter(image=self).delete()
+        if hasattr(self, "_prefetched_objects_cache"):
+            self._prefetched_objects_cache.pop("renditions", None)
+
+    @cached_property
+    def picture(self):
+        """What a `<picture>` needs: srcsets per format, a fallback URL and the intrinsic size, or None."""
+        renditions = self.get_renditions()
+        if not renditions:
+            if self.file and self.width:
+                return {"sources": [], "src": self.file.url, "width": self.width, "height": self.height}
+            return None
+        by_format = {}
+        for rendition in renditions:
+            by_format.setdefault(rendition.format, []).append(rendition)
+        fallback = by_format.get(Rendition.Format.JPEG) or renditions
+        widest = fallback[-1]
+        middle = next((r for r in fallback if r.width >= 640), widest)
+        return {
+            "sources": [
+                {"type": Rendition.Format(fmt).mime_type, "srcset": srcset(items)}
+                for fmt, items in by_format.items()
+                if fmt != Rendition.Format.JPEG
+            ],
+            "srcset": srcset(fallback),
+            "src": middle.file.url,
+            "widest": widest,
+            "width": widest.width,
+            "height": widest.height,
+        }
+
+
+def srcset(renditions):
+    return ", ".join(f"{rendition.file.url} {rendition.width}w" for rendition in renditions)
 
 
 def hash_file(file):
@@ -255,6 +354,24 @@ class ArticleQuerySet(models.QuerySet):
     def latest_first(self, language):
         return self.order_by(f"-{localized('published_at', language)}", "-pk")
 
+    def published_in_any_language(self, now=None):
+        """Articles with at least one language version readers may see now."""
+        now = now or timezone.now()
+        query = models.Q()
+        for language in LANGUAGE_CODES:
+            query |= models.Q(pk__in=self.model.objects.published(language, now=now).values("pk"))
+        return self.filter(query)
+
+    def published_since(self, language, since, now=None):
+        """Language versions published at or after `since` that readers may see now (news sitemaps)."""
+        return self.published(language, now=now).filter(**{f"{localized('published_at', language)}__gte": since})
+
+    def search(self, query, language):
+        """Articles whose `language` version matches `query`, best match first; Arabic folded by `normalize`."""
+        from . import search
+
+        return search.search_articles(self, query, language)
+
 
 class Article(models.Model):
     short_code = models.CharField(
@@ -313,6 +430,10 @@ class Article(models.Model):
         help_text=_("Editorial notes and agency lines from the feed; never shown to readers."),
     )
     search_text = models.TextField(_("search text"), blank=True, editable=False)
+
+    # --- reader site (issue 4): per-language search documents, normalised like queries are ---------------------
+    search_document_ar = models.TextField(_("Arabic search document"), blank=True, editable=False)
+    search_document_de = models.TextField(_("German search document"), blank=True, editable=False)
 
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -557,6 +678,57 @@ class Article(models.Model):
     def short_link(self):
         return f"{settings.SHORT_LINK_BASE}/p/{self.short_code}"
 
+    def lead_caption(self):
+        """The lead picture's caption, or None; uses the prefetch cache when present."""
+        return next((caption for caption in self.captions.all() if caption.placement == Placement.LEAD), None)
+
+    def body_sections(self, language):
+        """
+        The body in reading order as (`"html"`, block) and (`"image"`, caption) pairs: each inline picture stands
+        after as many body blocks as its caption's `paragraph` says; pictures past the end close the body.
+        """
+        blocks = sanitizer.split_blocks(self.text("body", language))
+        inline = sorted(
+            (caption for caption in self.captions.all() if caption.placement == Placement.INLINE),
+            key=lambda caption: (caption.paragraph, caption.position, caption.pk),
+        )
+        sections = []
+        for index in range(len(blocks) + 1):
+            sections.extend(("image", caption) for caption in inline if min(caption.paragraph, len(blocks)) == index)
+            if index < len(blocks):
+                sections.append(("html", blocks[index]))
+        return sections
+
+    def structured_data(self, language, absolute_url):
+        """schema.org `NewsArticle` data for JSON-LD; `absolute_url` turns a path into a full address."""
+        images = []
+        for caption in self.captions.all():
+            picture = caption.image.picture
+            if picture and picture.get("widest"):
+                images.append(absolute_url(picture["widest"].file.url))
+        published_at = self.published_at_in(language)
+        data = {
+            "@context": "https://schema.org",
+            "@type": "NewsArticle",
+            "headline": self.text("headline", language),
+            "description": self.text("teaser", language),
+            "inLanguage": language,
+            "mainEntityOfPage": absolute_url(self.get_absolute_url(language)),
+            "datePublished": published_at.isoformat() if published_at else None,
+            "dateModified": self.updated_at.isoformat() if self.updated_at else None,
+            "publisher": {"@type": "Organization", "name": settings.SITE_NAME},
+        }
+        if images:
+            data["image"] = images
+        sources = [source.display_name(language) for source in self.ordered_sources()]
+        if sources:
+            data["sourceOrganization"] = [{"@type": "Organization", "name": name} for name in sources]
+        return data
+
+    def published_languages(self, now=None):
+        """Codes of the language versions readers may see now, in the site's language order."""
+        return [code for code in LANGUAGE_CODES if self.is_published(code, now=now)]
+
     def get_absolute_url(self, language=None):
         language = language or next((code for code in LANGUAGE_CODES if self.has_language(code)), LANGUAGE_CODES[0])
         slug = self.text("slug", language) or "article"
@@ -580,6 +752,12 @@ class Article(models.Model):
             for language in LANGUAGE_CODES
             for field in ("headline", "teaser", "body")
         )
+        for language in LANGUAGE_CODES:
+            setattr(
+                self,
+                localized("search_document", language),
+                " ".join(normalize(strip_tags(self.text(field, language))) for field in ("headline", "teaser", "body")),
+            )
 
     def content_digest(self, language):
         """A digest of what editors can change in one language version, captions included."""
@@ -601,8 +779,16 @@ class Article(models.Model):
         self.refresh_derived_fields()
         self.edit_version += 1
         if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = set(kwargs["update_fields"]) | {"search_text", "short_code", "edit_version"}
+            kwargs["update_fields"] = set(kwargs["update_fields"]) | {
+                "search_text", "short_code", "edit_version", *(localized("search_document", code) for code in LANGUAGE_CODES)
+            }
         super().save(*args, **kwargs)
+        caching.content_changed()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        caching.content_changed()
+        return result
 
 
 def language_name(language):
@@ -624,6 +810,15 @@ class ArticleSource(models.Model):
 
     def __str__(self):
         return str(self.source)
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        caching.content_changed()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        caching.content_changed()
+        return result
 
 
 class Caption(models.Model):
@@ -648,6 +843,15 @@ class Caption(models.Model):
 
     def text_for(self, language):
         return getattr(self, localized("text", language)) or ""
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        caching.content_changed()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        caching.content_changed()
+        return result
 
 
 class PendingUpdate(models.Model):
@@ -774,3 +978,35 @@ class JobRun(models.Model):
     @classmethod
     def record(cls, name, summary=""):
         return cls.objects.update_or_create(name=name, defaults={"finished_at": timezone.now(), "summary": summary})[0]
+
+
+# --- reader site (issue 4) -------------------------------------------------------------------------------------
+def rendition_upload_to(instance, filename):
+    return f"renditions/{instance.image_id % 1000:03d}/{filename}"
+
+
+class Rendition(models.Model):
+    """One resized, re-encoded copy of an image that pages serve in `srcset`; made on upload, never per request."""
+
+    class Format(models.TextChoices):
+        WEBP = "webp", "WebP"
+        JPEG = "jpeg", "JPEG"
+
+        @property
+        def mime_type(self):
+            return f"image/{self.value}"
+
+    image = models.ForeignKey(Image, verbose_name=_("image"), on_delete=models.CASCADE, related_name="renditions")
+    width = models.PositiveIntegerField(_("width"))
+    height = models.PositiveIntegerField(_("height"))
+    format = models.CharField(_("format"), max_length=10, choices=Format.choices)
+    file = models.ImageField(_("file"), upload_to=rendition_upload_to, width_field=None, height_field=None)
+
+    class Meta:
+        ordering = ["image", "format", "width"]
+        verbose_name = _("rendition")
+        verbose_name_plural = _("renditions")
+        constraints = [models.UniqueConstraint(fields=["image", "width", "format"], name="unique_rendition")]
+
+    def __str__(self):
+        return f"{self.image_id} {self.width}w {self.format}"

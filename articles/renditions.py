@@ -1,14 +1,17 @@
 """
-Pictures: checking uploaded files, and (see below) the resized renditions readers are served.
+Pictures: checking uploaded files, and the pure operations that make the renditions readers are served.
 
-The checks run before a file is stored, whether an editor uploads it or an import brings it.
+The checks run before a file is stored, whether an editor uploads it or an import brings it. The operations below
+take and return Pillow images (or bytes) and never touch the database; `Image.ensure_renditions()` stores them.
 """
+import io
 import warnings
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from PIL import Image as PILImage
+from PIL import ImageOps
 
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
 
@@ -55,3 +58,49 @@ def validate_image_file(file):
             code="too_small",
         )
     return width, height
+
+
+# Widths cover a phone (1x and 2x), a tablet and the desktop column; browsers pick one from `srcset`.
+WIDTHS = (320, 640, 960, 1280)
+# WebP first (smaller); JPEG for the rare browser without WebP.
+FORMATS = ("webp", "jpeg")
+EXTENSIONS = {"webp": "webp", "jpeg": "jpg"}
+QUALITY = {"webp": 78, "jpeg": 82}
+
+
+def target_widths(original_width):
+    """The rendition widths for a picture `original_width` pixels wide; never upscaled, never empty."""
+    widths = [width for width in WIDTHS if width < original_width]
+    widths.append(min(original_width, WIDTHS[-1]))
+    return sorted(set(widths))
+
+
+def prepare(picture):
+    """Upright (EXIF orientation applied) RGB copy; transparency is flattened onto white for JPEG."""
+    picture = ImageOps.exif_transpose(picture)
+    if picture.mode in ("RGBA", "LA") or (picture.mode == "P" and "transparency" in picture.info):
+        picture = picture.convert("RGBA")
+        background = PILImage.new("RGB", picture.size, (255, 255, 255))
+        background.paste(picture, mask=picture.getchannel("A"))
+        return background
+    return picture.convert("RGB")
+
+
+def resize_to_width(picture, width):
+    """`picture` scaled to `width` pixels wide, keeping its proportions; a copy if it is not wider."""
+    if width >= picture.width:
+        return picture.copy()
+    height = max(1, round(picture.height * width / picture.width))
+    return picture.resize((width, height), PILImage.Resampling.LANCZOS)
+
+
+def encode(picture, image_format):
+    """The bytes of `picture` encoded as `webp` or `jpeg`, without metadata."""
+    buffer = io.BytesIO()
+    if image_format == "jpeg":
+        picture.save(buffer, format="JPEG", quality=QUALITY["jpeg"], optimize=True, progressive=True)
+    elif image_format == "webp":
+        picture.save(buffer, format="WEBP", quality=QUALITY["webp"], method=4)
+    else:
+        raise ValueError(f"unknown rendition format {image_format!r}")
+    return buffer.getvalue()

@@ -7,6 +7,13 @@ bare alef, taa marbuta becomes haa, alef maqsura becomes yaa, and diacritics and
 import re
 import unicodedata
 
+from django.db import connection
+from django.db.models import F, Q
+
+# PostgreSQL text search configurations per site language (both ship with PostgreSQL).
+SEARCH_CONFIGS = {"ar": "arabic", "de": "german"}
+MAX_QUERY_LENGTH = 200
+
 ARABIC_DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]")
 TATWEEL = "\u0640"
 ARABIC_LETTER_MAP = str.maketrans({
@@ -29,3 +36,32 @@ def normalize(text):
     text = ARABIC_DIACRITICS.sub("", text).replace(TATWEEL, "")
     text = text.translate(ARABIC_LETTER_MAP)
     return " ".join(text.casefold().split())
+
+
+def search_articles(queryset, query, language):
+    """
+    `queryset` narrowed to articles whose `language` version matches `query`, best match first.
+
+    Both sides are folded by `normalize`: the stored search documents at save time, the query here. PostgreSQL
+    ranks with full-text search in the language's configuration; other databases match every word as a substring.
+    """
+    query = normalize(query)[:MAX_QUERY_LENGTH]
+    terms = query.split()
+    if not terms:
+        return queryset.none()
+    document = f"search_document_{language}"
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+
+        config = SEARCH_CONFIGS.get(language, "simple")
+        vector = SearchVector(document, config=config)
+        search_query = SearchQuery(query, config=config, search_type="websearch")
+        return (
+            queryset.annotate(search_vector=vector, rank=SearchRank(vector, search_query))
+            .filter(search_vector=search_query)
+            .order_by("-rank", F(f"published_at_{language}").desc(nulls_last=True), "-pk")
+        )
+    condition = Q()
+    for term in terms:
+        condition &= Q(**{f"{document}__contains": term})
+    return queryset.filter(condition).order_by(F(f"published_at_{language}").desc(nulls_last=True), "-pk")

@@ -83,3 +83,22 @@ def make_user(username, group=None, **kwargs):
     if group:
         user.groups.add(Group.objects.get(name=group))
     return user
+
+
+def temporary_media():
+    """`override_settings` pointing MEDIA_ROOT at a fresh temporary folder, so tests never write into media/."""
+    import tempfile
+
+    from django.test import override_settings
+
+    return override_settings(MEDIA_ROOT=tempfile.mkdtemp(prefix="newsroom-test-media-"))
+
+
+def import_seed():
+    """Import the reference page with --publish; returns the article, or None when the seed is absent."""
+    from django.core.management import call_command
+
+    if not SEED.exists():
+        return None
+    call_command("import_articles", str(SEED), "--publish", verbosity=0)
+    return Article.objects.get(source_identifier__isnull=False)

@@ -1,0 +1,42 @@
+"""Make the missing renditions of every image (or, with --force, all of them again)."""
+import argparse
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from articles.models import Image
+
+
+class Command(BaseCommand):
+    help = "Create missing picture renditions; --force rebuilds them all, --dry-run only counts."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--force", action="store_true", help="Delete and rebuild existing renditions too.")
+        parser.add_argument("--dry-run", action="store_true", help="Count the images that would be processed; write nothing.")
+        parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None, help="Progress bar (default: on a terminal).")
+
+    def handle(self, *args, force, dry_run, progress, verbosity, **options):
+        images = Image.objects.exclude(file="").prefetch_related("renditions").order_by("pk")
+        total = images.count()
+        if dry_run:
+            self.stdout.write(f"dry run: {total} image(s) with a file would be checked.")
+            return
+        show_progress = progress if progress is not None else sys.stderr.isatty()
+        failed = []
+        made = 0
+        with tqdm(total=total, unit="image", disable=not show_progress, file=sys.stderr) as bar:
+            for image in images.iterator(chunk_size=200):
+                before = len(image.renditions.all())
+                try:
+                    if force:
+                        image.delete_renditions()
+                    made += len(image.ensure_renditions()) - (0 if force else before)
+                except (OSError, ValueError) as error:
+                    failed.append(image)
+                    self.stdout.write(self.style.ERROR(f"image {image.pk}: {error}"))
+                bar.update()
+        style = self.style.ERROR if failed else self.style.SUCCESS
+        self.stdout.write(style(f"{total} image(s) checked, {made} rendition(s) made, {len(failed)} failed."))
+        if failed:
+            raise CommandError(f"{len(failed)} image(s) could not be rendered.", returncode=1)

@@ -1,0 +1,58 @@
+"""sitemap.xml with language alternates, and the Google News sitemap of the last two days."""
+from django.core.cache import cache
+from django.test import TestCase
+from django.utils import timezone
+from lxml import etree
+
+from tests.factories import make_article
+
+NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "x": "http://www.w3.org/1999/xhtml",
+      "n": "http://www.google.com/schemas/sitemap-news/0.9"}
+
+
+class SitemapTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.both = make_article(publish=("ar", "de"))
+        cls.german_draft = make_article(publish=("ar",), headline_ar="عربي فقط")
+        cls.draft = make_article()
+        cls.embargoed = make_article(publish=("ar", "de"), embargoed_until=timezone.now() + timezone.timedelta(hours=1))
+        cls.old = make_article(publish=("de",), headline_de="Alte Meldung")
+        cls.old.published_at_de = timezone.now() - timezone.timedelta(days=5)
+        cls.old.save()
+
+    def setUp(self):
+        cache.clear()
+
+    def test_index_lists_sections(self):
+        root = etree.fromstring(self.client.get("/sitemap.xml").content)
+        locations = root.xpath("//s:loc/text()", namespaces=NS)
+        self.assertIn("http://testserver/sitemap-articles.xml", locations)
+
+    def test_only_published_versions_with_reciprocal_alternates(self):
+        root = etree.fromstring(self.client.get("/sitemap-articles.xml").content)
+        urls = {url.findtext("s:loc", namespaces=NS): url for url in root.findall("s:url", NS)}
+        expected = {
+            f"http://testserver{self.both.get_absolute_url('ar')}",
+            f"http://testserver{self.both.get_absolute_url('de')}",
+            f"http://testserver{self.german_draft.get_absolute_url('ar')}",
+            f"http://testserver{self.old.get_absolute_url('de')}",
+        }
+        self.assertEqual(set(urls), expected)
+        alternates = {
+            link.get("hreflang"): link.get("href")
+            for link in urls[f"http://testserver{self.both.get_absolute_url('de')}"].findall("x:link", NS)
+        }
+        self.assertEqual(set(alternates), {"ar", "de", "x-default"})
+        lonely = urls[f"http://testserver{self.german_draft.get_absolute_url('ar')}"].findall("x:link", NS)
+        self.assertNotIn("de", {link.get("hreflang") for link in lonely})
+
+    def test_news_sitemap_has_the_last_two_days_only(self):
+        response = self.client.get("/sitemap-news.xml")
+        root = etree.fromstring(response.content)
+        entries = {(url.findtext("s:loc", namespaces=NS), url.findtext(".//n:language", namespaces=NS)) for url in root.findall("s:url", NS)}
+        self.assertEqual(entries, {
+            (f"http://testserver{self.both.get_absolute_url('ar')}", "ar"),
+            (f"http://testserver{self.both.get_absolute_url('de')}", "de"),
+            (f"http://testserver{self.german_draft.get_absolute_url('ar')}", "ar"),
+        })

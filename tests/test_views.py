@@ -1,0 +1,397 @@
+"""The reader site's pages: the seed article as the seed shows it, German pages, query counts, cache and 404s."""
+import re
+
+from django.core.cache import cache
+from django.test import TestCase, override_settings
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from lxml import html as lxml_html
+
+from articles.models import Article, Category
+from tests.factories import (
+    SEED,
+    import_seed,
+    make_article,
+    make_category,
+    make_source,
+    picture_upload,
+    temporary_media,
+)
+
+# Fixed, whatever an article carries: article, agencies, captions+images, renditions, categories, related.
+ARTICLE_PAGE_QUERIES = 6
+
+
+def squash(text):
+    return " ".join(text.replace("\xa0", " ").split())
+
+
+def ui(msgid, language):
+    with translation.override(language):
+        return gettext(msgid)
+
+
+def is_translated(msgid, language):
+    """Whether the compiled catalogue has `msgid` in `language` (the lead compiles catalogues at merge time)."""
+    return ui(msgid, language) != msgid
+
+
+def read_seed():
+    """The reference page's parts, read from the seed file at run time (never copied into the project)."""
+    lines = [line.strip() for line in SEED.read_text(encoding="utf-8").splitlines()]
+    skip_links = [re.sub(r"^\d+\.\s*", "", line) for line in lines if re.match(r"^\d+\.\s", line)]
+    rest = [line for line in lines if line and not re.match(r"^\d+\.\s", line)]
+    headline, date, teaser, short_link, lead_title, lead_credit_line = rest[:6]
+    credit_prefix, lead_credit = lead_credit_line.split(": ", 1)
+    credit_prefix += ":"
+    body, index = [], 6
+    inline = None
+    while index < len(rest):
+        line = rest[index]
+        if re.match(r"^\S+/\S+ \(", line):
+            agencies_line = line
+            break
+        following = rest[index + 1] if index + 1 < len(rest) else ""
+        if credit_prefix in following and len(line) < 200:
+            caption, credit = following.split(credit_prefix, 1)
+            inline = {"after": len(body), "caption": caption.strip(), "credit": credit.strip()}
+            index += 2
+            continue
+        body.append(line)
+        index += 1
+    return {
+        "skip_links": skip_links,
+        "headline": headline,
+        "date": date,
+        "teaser": teaser,
+        "short_code": short_link.rstrip("/").rsplit("/", 1)[-1],
+        "credit_prefix": credit_prefix,
+        "lead_credit": lead_credit,
+        "body": body,
+        "inline": inline,
+        "agencies_line": agencies_line,
+    }
+
+
+class SeedArticlePageTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        if not SEED.exists():
+            return
+        cls.article = import_seed()
+        cls.seed = read_seed()
+
+    def setUp(self):
+        if not SEED.exists():
+            self.skipTest(f"seed not found at {SEED}")
+        cache.clear()
+        self.response = self.client.get(self.article.get_absolute_url("ar"))
+        self.page = lxml_html.fromstring(self.response.content)
+
+    def test_language_and_direction(self):
+        self.assertEqual(self.response.status_code, 200)
+        self.assertEqual(self.page.get("lang"), "ar")
+        self.assertEqual(self.page.get("dir"), "rtl")
+
+    def test_headline_date_and_teaser(self):
+        self.assertEqual(squash(self.page.findtext(".//h1")), self.seed["headline"])
+        time = self.page.find(".//article//time")
+        self.assertEqual(time.text, self.seed["date"])
+        self.assertTrue(time.get("datetime").startswith("2016-11-06T"))
+        self.assertEqual(squash(self.page.find_class("teaser")[0].text_content()), squash(self.seed["teaser"]))
+
+    def test_skip_links(self):
+        links = [squash(a.text_content()) for a in self.page.find_class("skip-links")[0].iter("a")]
+        self.assertEqual(links[:2], [ui("Skip to content", "ar"), ui("Skip to main menu", "ar")])
+        if is_translated("Skip to content", "ar"):
+            self.assertEqual(links[:2], self.seed["skip_links"][:2])
+
+    def test_short_link(self):
+        self.assertContains(self.response, f"/p/{self.seed['short_code']}")
+        response = self.client.get(f"/p/{self.seed['short_code']}", HTTP_ACCEPT_LANGUAGE="ar")
+        self.assertRedirects(response, self.article.get_absolute_url("ar"), fetch_redirect_response=False)
+
+    def test_credits_of_both_pictures(self):
+        credits = [squash(node.text_content()) for node in self.page.find_class("credit")]
+        prefix = ui("Image:", "ar")
+        self.assertEqual(credits, [f"{prefix} {self.seed['lead_credit']}", f"{prefix} {self.seed['inline']['credit']}"])
+        if is_translated("Image:", "ar"):
+            self.assertEqual(prefix, self.seed["credit_prefix"])
+        # Latin credits inside Arabic text are isolated.
+        self.assertEqual([squash(b.text_content()) for node in self.page.find_class("credit") for b in node.iter("bdi")],
+                         [self.seed["lead_credit"], self.seed["inline"]["credit"]])
+
+    def test_paragraphs_in_order_with_the_inline_picture_where_the_editor_put_it(self):
+        body = self.page.find_class("article-body")[0]
+        blocks = [child for child in body if child.tag in ("p", "figure")]
+        paragraphs = [squash(child.text_content()) for child in blocks if child.tag == "p"]
+        self.assertEqual(paragraphs, [squash(text) for text in self.seed["body"]])
+        figure_at = [index for index, child in enumerate(blocks) if child.tag == "figure"]
+        self.assertEqual(figure_at, [self.seed["inline"]["after"]])
+        self.assertEqual(self.seed["inline"]["after"], 4)
+        caption = squash(blocks[figure_at[0]].find_class("caption-text")[0].text_content())
+        self.assertEqual(caption, self.seed["inline"]["caption"])
+
+    def test_agencies_line(self):
+        self.assertEqual(squash(self.page.find_class("credit-line")[0].text_content()), self.seed["agencies_line"])
+
+    def test_german_draft_is_not_served_nor_linked(self):
+        self.assertEqual(self.article.status_de, "draft")
+        with translation.override("de"):
+            url = reverse("articles:detail", kwargs={"slug": "x", "pk": self.article.pk})
+        self.assertEqual(self.client.get(url).status_code, 404)
+        hreflangs = [link.get("hreflang") for link in self.page.iter("link") if link.get("rel") == "alternate" and link.get("hreflang")]
+        self.assertEqual(hreflangs, ["ar", "x-default"])
+        self.assertNotIn('hreflang="de" href="http', self.response.content.decode().replace('class="language-switch"', ""))
+
+
+@temporary_media()
+class GermanArticlePageTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.category = make_category()
+        cls.article = make_article(publish=("ar", "de"), sources=[make_source(), make_source("dpa", "د ب ا", "dpa")],
+                                   images=2, categories=[cls.category])
+        cls.article.published_at_de = timezone.make_aware(timezone.datetime(2016, 11, 6, 9, 30))
+        cls.article.save()
+
+    def setUp(self):
+        cache.clear()
+
+    def test_german_page(self):
+        response = self.client.get(self.article.get_absolute_url("de"))
+        page = lxml_html.fromstring(response.content)
+        self.assertEqual((page.get("lang"), page.get("dir")), ("de", "ltr"))
+        self.assertEqual(page.find(".//article//time").text, "06.11.2016")
+        self.assertEqual(squash(page.find_class("credit-line")[0].text_content()), "tj (AFP, dpa)")
+        self.assertContains(response, f"{ui('Image:', 'de')} <bdi>Newsroom/Test</bdi>")
+        self.assertContains(response, "Bildunterschrift 1")
+        # German archive titles serve as alt text where no German alt text exists.
+        self.assertContains(response, 'class="figure figure-awaiting-file"')
+        self.assertNotContains(response, "<img")
+
+    def test_reciprocal_hreflang_and_language_switch(self):
+        for language, other in (("ar", "de"), ("de", "ar")):
+            response = self.client.get(self.article.get_absolute_url(language))
+            content = response.content.decode()
+            self.assertIn(f'hreflang="{other}" href="http://testserver{self.article.get_absolute_url(other)}"', content)
+            self.assertIn(f'hreflang="{language}" href="http://testserver{self.article.get_absolute_url(language)}"', content)
+            self.assertIn('hreflang="x-default"', content)
+            self.assertIn(f'class="language-switch" lang="{other}" hreflang="{other}" href="{self.article.get_absolute_url(other)}"', content)
+
+    def test_metadata(self):
+        response = self.client.get(self.article.get_absolute_url("de"))
+        content = response.content.decode()
+        self.assertIn('<meta property="article:published_time" content="2016-11-06T09:30:00+01:00">', content)
+        self.assertIn('<meta property="article:section" content="Politik">', content)
+        self.assertIn('<link rel="canonical" href="http://testserver', content)
+        page = lxml_html.fromstring(response.content)
+        import json
+
+        data = json.loads(page.find(".//script[@type='application/ld+json']").text)
+        self.assertEqual(data["@type"], "NewsArticle")
+        self.assertEqual(data["headline"], "Kurze Testmeldung")
+        self.assertEqual(data["inLanguage"], "de")
+        self.assertTrue(data["datePublished"].startswith("2016-11-06"))
+
+    def test_json_ld_cannot_be_broken_out_of(self):
+        self.article.headline_de = "</script><script>alert(1)</script> & Co"
+        self.article.save()
+        response = self.client.get(self.article.get_absolute_url("de"))
+        content = response.content.decode()
+        script = content.split('<script type="application/ld+json">', 1)[1].split("</script>", 1)[0]
+        self.assertNotIn("<", script)
+        self.assertIn("\\u003C/script\\u003E", script)
+
+    def test_wrong_slug_redirects_to_canonical(self):
+        with translation.override("de"):
+            url = reverse("articles:detail", kwargs={"slug": "alter-titel", "pk": self.article.pk})
+        self.assertRedirects(self.client.get(url), self.article.get_absolute_url("de"), status_code=301)
+
+    def test_embargoed_and_unknown_articles_are_404(self):
+        self.article.embargoed_until = timezone.now() + timezone.timedelta(hours=1)
+        self.article.save()
+        self.assertEqual(self.client.get(self.article.get_absolute_url("de")).status_code, 404)
+        self.assertEqual(self.client.get("/de/x/a-999999/").status_code, 404)
+
+    def test_404_is_localised_page(self):
+        response = self.client.get("/de/nichts/a-999999/")
+        self.assertContains(response, ui("Page not found", "de"), status_code=404)
+        self.assertContains(response, 'lang="de"', status_code=404)
+
+
+@temporary_media()
+class QueryCountTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.small = make_article(publish=("ar", "de"), images=1)
+        sources = [make_source(f"agency{n}", f"وكالة {n}", f"Agentur {n}") for n in range(5)]
+        categories = [make_category(f"فئة {n}", f"Rubrik {n}") for n in range(5)]
+        cls.large = make_article(publish=("ar", "de"), images=20, sources=sources, categories=categories)
+        for caption in cls.large.captions.all()[:3]:
+            caption.image.file = picture_upload()
+            caption.image.save()
+        cls.large.related.add(cls.small)
+
+    def setUp(self):
+        cache.clear()
+
+    def test_article_pages_cost_the_same_whatever_they_carry(self):
+        for article in (self.small, self.large):
+            for language in ("ar", "de"):
+                cache.clear()
+                with self.subTest(article=article.pk, language=language), self.assertNumQueries(ARTICLE_PAGE_QUERIES):
+                    response = self.client.get(article.get_absolute_url(language))
+                    self.assertEqual(response.status_code, 200)
+
+    def test_large_article_shows_everything(self):
+        response = self.client.get(self.large.get_absolute_url("de"))
+        self.assertEqual(response.content.decode().count("<figure"), 20)
+        self.assertContains(response, "Agentur 4")
+        self.assertContains(response, "Rubrik 4")
+        self.assertContains(response, 'type="image/webp"')
+        self.assertContains(response, 'width="64" height="48"')
+
+    def test_listing_pages_have_fixed_costs(self):
+        for url, queries in (("/ar/", 4), ("/de/", 4), ("/de/archive/", 4), ("/ar/search/?q=خبر", 2)):
+            cache.clear()
+            with self.subTest(url), self.assertNumQueries(queries):
+                self.assertEqual(self.client.get(url).status_code, 200)
+
+    def test_cached_page_costs_no_query(self):
+        self.client.get(self.large.get_absolute_url("ar"))
+        with self.assertNumQueries(0):
+            self.assertEqual(self.client.get(self.large.get_absolute_url("ar")).status_code, 200)
+
+
+@temporary_media()
+class CacheTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.category = make_category()
+        cls.article = make_article(publish=("ar", "de"), images=1, categories=[cls.category])
+
+    def setUp(self):
+        cache.clear()
+        self.url = self.article.get_absolute_url("de")
+
+    def test_headers_for_a_cdn(self):
+        response = self.client.get(self.url)
+        self.assertIn("public", response["Cache-Control"])
+        self.assertIn("max-age=", response["Cache-Control"])
+        self.assertTrue(response["ETag"].startswith('"'))
+        self.assertIn("Last-Modified", response)
+        self.assertNotIn("Cookie", response.get("Vary", ""))
+
+    def test_etag_answers_304(self):
+        etag = self.client.get(self.url)["ETag"]
+        response = self.client.get(self.url, HTTP_IF_NONE_MATCH=etag)
+        self.assertEqual(response.status_code, 304)
+        self.assertEqual(response.content, b"")
+
+    def test_article_change_invalidates(self):
+        etag = self.client.get(self.url)["ETag"]
+        article = Article.objects.get(pk=self.article.pk)
+        article.headline_de = "Neue Überschrift"
+        article.save()
+        response = self.client.get(self.url, HTTP_IF_NONE_MATCH=etag)
+        self.assertContains(response, "Neue Überschrift")
+        self.assertNotEqual(response["ETag"], etag)
+
+    def test_image_caption_and_category_changes_invalidate(self):
+        self.client.get(self.url)
+        image = self.article.captions.get().image
+        image.credit = "Andere/Agentur"
+        image.save()
+        self.assertContains(self.client.get(self.url), "Andere/Agentur")
+        caption = self.article.captions.get()
+        caption.text_de = "Neue Bildunterschrift"
+        caption.save()
+        self.assertContains(self.client.get(self.url), "Neue Bildunterschrift")
+        category = Category.objects.get(pk=self.category.pk)
+        category.name_de = "Außenpolitik"
+        category.save()
+        self.assertContains(self.client.get(self.url), "Außenpolitik")
+
+    def test_unpublishing_removes_the_page(self):
+        self.client.get(self.url)
+        article = Article.objects.get(pk=self.article.pk)
+        article.unpublish("de")
+        article.save()
+        self.assertEqual(self.client.get(self.url).status_code, 404)
+
+
+class ListingTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.category = make_category()
+        cls.source = make_source()
+        cls.with_category = make_article(publish=("ar", "de"), categories=[cls.category], sources=[cls.source])
+        cls.without = make_article(publish=("de",), headline_de="Andere Meldung")
+        cls.draft = make_article(headline_de="Entwurf")
+
+    def setUp(self):
+        cache.clear()
+
+    def test_home_lists_published_versions_of_the_language(self):
+        response = self.client.get("/de/")
+        self.assertContains(response, "Kurze Testmeldung")
+        self.assertContains(response, "Andere Meldung")
+        self.assertNotContains(response, "Entwurf")
+        self.assertContains(response, self.with_category.get_absolute_url("de"))
+        arabic = self.client.get("/ar/")
+        self.assertContains(arabic, "خبر تجريبي قصير")
+        self.assertNotContains(arabic, "Andere Meldung")
+
+    def test_category_page(self):
+        response = self.client.get(self.category.get_absolute_url("de"))
+        self.assertContains(response, "Kurze Testmeldung")
+        self.assertNotContains(response, "Andere Meldung")
+        self.assertEqual(self.client.get("/de/category/gibt-es-nicht/").status_code, 404)
+
+    def test_archive_filters_and_pagination_keep_them(self):
+        response = self.client.get("/de/archive/", {"category": self.category.pk})
+        self.assertContains(response, "Kurze Testmeldung")
+        self.assertNotContains(response, "Andere Meldung")
+        today = timezone.localdate()
+        response = self.client.get("/de/archive/", {"date_from": today + timezone.timedelta(days=1)})
+        self.assertContains(response, ui("No articles match these filters.", "de"))
+        response = self.client.get("/de/archive/", {"source": self.source.pk, "date_to": today})
+        self.assertContains(response, "Kurze Testmeldung")
+
+    def test_archive_pagination_links_keep_filters(self):
+        for number in range(21):
+            make_article(publish=("de",), headline_de=f"Meldung {number}", categories=[self.category])
+        response = self.client.get("/de/archive/", {"category": self.category.pk})
+        self.assertContains(response, f"?category={self.category.pk}&amp;page=2")
+
+    def test_bad_parameters_give_an_empty_result_not_an_error(self):
+        for query in ("?category=abc", "?date_from=gestern", "?page=zzz", "?page=999", "?source=-1&date_to=2016-13-45"):
+            with self.subTest(query):
+                self.assertEqual(self.client.get(f"/de/archive/{query}").status_code, 200)
+        self.assertEqual(self.client.get("/de/?page=abc").status_code, 200)
+
+    def test_short_link_prefers_the_readers_language_and_skips_drafts(self):
+        response = self.client.get(f"/p/{self.with_category.short_code}", HTTP_ACCEPT_LANGUAGE="de")
+        self.assertRedirects(response, self.with_category.get_absolute_url("de"), fetch_redirect_response=False)
+        response = self.client.get(f"/p/{self.without.short_code.lower()}", HTTP_ACCEPT_LANGUAGE="ar")
+        self.assertRedirects(response, self.without.get_absolute_url("de"), fetch_redirect_response=False)
+        self.assertEqual(self.client.get(f"/p/{self.draft.short_code}").status_code, 404)
+        self.assertEqual(self.client.get("/p/NOPE9").status_code, 404)
+
+    def test_robots_txt(self):
+        response = self.client.get("/robots.txt")
+        self.assertEqual(response["Content-Type"], "text/plain; charset=utf-8")
+        self.assertContains(response, "Sitemap: http://testserver/sitemap.xml")
+        self.assertContains(response, "Disallow: /admin/")
+
+
+@override_settings(DEBUG=False)
+class ServerErrorTests(TestCase):
+    def test_500_template_renders_without_context(self):
+        from django.template import loader
+
+        content = loader.get_template("500.html").render()
+        self.assertIn("<html", content)
+        self.assertIn('dir="', content)
