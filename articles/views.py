@@ -2,7 +2,7 @@
 from urllib.parse import unquote
 
 from django.conf import settings
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
@@ -12,7 +12,7 @@ from django.views.generic import DetailView, ListView
 from django_filters.views import FilterView
 
 from .filters import ArticleArchiveFilter
-from .models import LANGUAGE_CODES, Article, ArticleSource, Caption, Category, Placement, localized
+from .models import LANGUAGE_CODES, Article, ArticleSource, Caption, Category, Correction, Placement, localized
 
 NEWS_SITEMAP_DAYS = 2
 
@@ -60,6 +60,8 @@ class ArticleDetailView(PublishedMixin, DetailView):
                 "categories",
                 Prefetch("related", queryset=Article.objects.published(language).latest_first(language)),
             )
+            # Corrections are rare: knowing there are none costs nothing, so only corrected pages pay a query.
+            .annotate(has_corrections=Exists(Correction.objects.filter(article=OuterRef("pk"), language=language)))
         )
 
     def get(self, request, *args, **kwargs):
@@ -92,6 +94,7 @@ class ArticleDetailView(PublishedMixin, DetailView):
             if og_image
             else None,
             structured_data=article.structured_data(language, absolute),
+            corrections=list(article.corrections_for(language)) if article.has_corrections else [],
         )
         return context
 

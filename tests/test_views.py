@@ -395,3 +395,21 @@ class ServerErrorTests(TestCase):
         content = loader.get_template("500.html").render()
         self.assertIn("<html", content)
         self.assertIn('dir="', content)
+
+
+class CorrectionOnPageTests(TestCase):
+    def test_correction_note_is_shown_dated_and_costs_a_query_only_when_present(self):
+        from django.contrib.auth.models import User
+
+        from articles.models import Correction
+
+        article = make_article(publish=("ar", "de"), images=1)
+        url = article.get_absolute_url("ar")
+        with self.assertNumQueries(6):
+            self.assertNotContains(self.client.get(url), 'class="corrections"')
+        Correction.objects.create(article=article, language="ar", text="صُحّح اسم المدينة.", created_by=User.objects.create(username="ed"))
+        article.save()  # a correction goes through Article.transition, which saves the article
+        response = self.client.get(url)
+        self.assertContains(response, 'class="corrections"')
+        self.assertContains(response, "صُحّح اسم المدينة.")
+        self.assertNotContains(self.client.get(article.get_absolute_url("de")), 'class="corrections"')
