@@ -36,6 +36,7 @@ messages: install
 
 bench: install
 	$(BIN)/python bench/article_page.py
+	$(BIN)/python bench/import_ninjs.py
 
 clean:
 	rm -rf $(VENV) staticfiles var .hypothesis

@@ -188,8 +188,10 @@ class Image(models.Model):
             self.content_hash = hash_file(self.file)
         elif not self.file:
             self.content_hash = ""
+        adding = self._state.adding
         super().save(*args, **kwargs)
-        if is_new_file or not self.file:
+        # A new picture has no renditions yet: imports create many such rows, so they skip the clean-up queries.
+        if is_new_file or (not self.file and not adding):
             # Renditions are made here, when a file arrives, so no reader's request ever resizes a picture.
             self.delete_renditions()
         if is_new_file:
@@ -759,13 +761,18 @@ class Article(models.Model):
                 " ".join(normalize(strip_tags(self.text(field, language))) for field in ("headline", "teaser", "body")),
             )
 
-    def content_digest(self, language):
-        """A digest of what editors can change in one language version, captions included."""
+    def content_digest(self, language, caption_texts=None):
+        """
+        A digest of what editors can change in one language version, captions included (pass `caption_texts`, in
+        order, when they are known, to spare the query).
+        """
+        if caption_texts is None:
+            caption_texts = [caption.text_for(language) for caption in self.captions.order_by("position", "pk")]
         digest = hashlib.sha256()
         for field in ("headline", "teaser", "body", "initials"):
             digest.update(self.text(field, language).encode() + b"\x00")
-        for caption in self.captions.order_by("position", "pk"):
-            digest.update(caption.text_for(language).encode() + b"\x00")
+        for text in caption_texts:
+            digest.update(text.encode() + b"\x00")
         return digest.hexdigest()
 
     @classmethod
