@@ -46,6 +46,22 @@ def bilingual(arabic, german):
     return " / ".join(dict.fromkeys(names))
 
 
+class ShownOnPublicPages(models.Model):
+    """Content that public pages show: saving or deleting it orphans every cached page (see caching.py)."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        caching.content_changed()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        caching.content_changed()
+        return result
+
+
 class Placement(models.TextChoices):
     LEAD = "lead", _("Lead image")
     INLINE = "inline", _("Inline image")
@@ -59,7 +75,7 @@ class Status(models.TextChoices):
     UNPUBLISHED = "unpublished", _("Unpublished")
 
 
-class Source(models.Model):
+class Source(ShownOnPublicPages):
     """A news agency (or other origin) an article credits, such as AFP or dpa."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True, help_text=_("Stable identifier, e.g. afp, reuters, dpa."))
@@ -87,12 +103,8 @@ class Source(models.Model):
     def display_name(self, language):
         return getattr(self, localized("name", language)) or self.code
 
-    def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        caching.content_changed()
 
-
-class Category(models.Model):
+class Category(ShownOnPublicPages):
     name = models.CharField(_("name"), max_length=100)
     slug = models.SlugField(_("slug"), max_length=120, allow_unicode=True, blank=True)
     parent = models.ForeignKey(
@@ -116,12 +128,6 @@ class Category(models.Model):
             if name and not getattr(self, localized("slug", language)):
                 setattr(self, localized("slug", language), slugify(name, allow_unicode=True)[:120])
         super().save(*args, **kwargs)
-        caching.content_changed()
-
-    def delete(self, *args, **kwargs):
-        result = super().delete(*args, **kwargs)
-        caching.content_changed()
-        return result
 
     def display_name(self, language):
         return getattr(self, localized("name", language)) or ""
@@ -137,7 +143,7 @@ def image_upload_to(instance, filename):
     return f"images/{now:%Y/%m}/{filename}"
 
 
-class Image(models.Model):
+class Image(ShownOnPublicPages):
     """A picture asset; the same image can appear in several articles through captions."""
 
     file = models.ImageField(
@@ -196,13 +202,10 @@ class Image(models.Model):
             self.delete_renditions()
         if is_new_file:
             self.ensure_renditions()
-        caching.content_changed()
 
     def delete(self, *args, **kwargs):
         self.delete_renditions()
-        result = super().delete(*args, **kwargs)
-        caching.content_changed()
-        return result
+        return super().delete(*args, **kwargs)
 
     # --- renditions -------------------------------------------------------------------------------------------
     def get_renditions(self):
@@ -375,7 +378,7 @@ class ArticleQuerySet(models.QuerySet):
         return search.search_articles(self, query, language)
 
 
-class Article(models.Model):
+class Article(ShownOnPublicPages):
     short_code = models.CharField(
         _("short code"),
         max_length=16,
@@ -790,19 +793,13 @@ class Article(models.Model):
                 "search_text", "short_code", "edit_version", *(localized("search_document", code) for code in LANGUAGE_CODES)
             }
         super().save(*args, **kwargs)
-        caching.content_changed()
-
-    def delete(self, *args, **kwargs):
-        result = super().delete(*args, **kwargs)
-        caching.content_changed()
-        return result
 
 
 def language_name(language):
     return dict(settings.LANGUAGES).get(language, language)
 
 
-class ArticleSource(models.Model):
+class ArticleSource(ShownOnPublicPages):
     """The agencies an article credits, in the order it credits them."""
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="source_links")
@@ -818,17 +815,8 @@ class ArticleSource(models.Model):
     def __str__(self):
         return str(self.source)
 
-    def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        caching.content_changed()
 
-    def delete(self, *args, **kwargs):
-        result = super().delete(*args, **kwargs)
-        caching.content_changed()
-        return result
-
-
-class Caption(models.Model):
+class Caption(ShownOnPublicPages):
     """One use of an image in an article: where it stands and what it says there."""
 
     article = models.ForeignKey(Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="captions")
@@ -850,15 +838,6 @@ class Caption(models.Model):
 
     def text_for(self, language):
         return getattr(self, localized("text", language)) or ""
-
-    def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        caching.content_changed()
-
-    def delete(self, *args, **kwargs):
-        result = super().delete(*args, **kwargs)
-        caching.content_changed()
-        return result
 
 
 class PendingUpdate(models.Model):

@@ -5,7 +5,7 @@ and `writer`, which alone writes parsed items to the database.
 from django.conf import settings
 
 from . import pagetext
-from .base import ParsedImage, ParsedItem, ParseError
+from .base import ParsedImage, ParsedItem, ParseError, raise_first_error
 
 # Order matters for detection: the structured formats are recognised by their markers, page text is what is left.
 FORMATS = {"pagetext": pagetext}
@@ -51,11 +51,7 @@ def parse_each(data, name="", format="auto", language=None):
 
 def parse(data, name="", format="auto", language=None):
     """Like `parse_each`, but any bad item fails the whole file."""
-    entries = parse_each(data, name, format, language)
-    for entry in entries:
-        if isinstance(entry, ParseError):
-            raise entry
-    return entries
+    return raise_first_error(parse_each(data, name, format, language))
 
 
 from . import dwhtml, newsml, ninjs  # noqa: E402

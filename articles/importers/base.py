@@ -20,6 +20,14 @@ class ParseError(ValueError):
         return f"{self.item}: {self.reason}" if self.item else self.reason
 
 
+def raise_first_error(results):
+    """A `parse_each` result with its first `ParseError` raised instead of returned: what `parse` gives."""
+    for result in results:
+        if isinstance(result, ParseError):
+            raise result
+    return results
+
+
 @dataclass
 class ParsedImage:
     archive_title: str = ""

@@ -16,6 +16,7 @@ import lxml.html
 from lxml.etree import LxmlError
 
 from .base import (
+    raise_first_error,
     ParsedImage,
     ParsedItem,
     ParseError,
@@ -48,11 +49,7 @@ def detect(data, name=""):
 
 def parse(data, name="", language=None):
     """Parse a DW article page into one `ParsedItem`; raises `ParseError` when it cannot."""
-    results = parse_each(data, name, language)
-    for result in results:
-        if isinstance(result, ParseError):
-            raise result
-    return results
+    return raise_first_error(parse_each(data, name, language))
 
 
 def parse_each(data, name="", language=None):

@@ -21,6 +21,7 @@ import defusedxml.ElementTree
 from xml.etree.ElementTree import ParseError as XMLSyntaxError
 
 from .base import (
+    raise_first_error,
     ParsedImage,
     ParsedItem,
     ParseError,
@@ -66,11 +67,7 @@ def detect(data, name=""):
 
 def parse(data, name="", language=None):
     """Parse a NewsML-G2 file into `ParsedItem`s; raises the first `ParseError` of any item."""
-    results = parse_each(data, name, language)
-    for result in results:
-        if isinstance(result, ParseError):
-            raise result
-    return results
+    return raise_first_error(parse_each(data, name, language))
 
 
 def parse_each(data, name="", language=None):

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from lxml.etree import LxmlError
 
 from .base import (
+    raise_first_error,
     ParsedImage,
     ParsedItem,
     ParseError,
@@ -69,11 +70,7 @@ def detect(data, name=""):
 
 def parse(data, name="", language=None):
     """Parse a ninjs file into `ParsedItem`s; raises the first `ParseError` of any item."""
-    results = parse_each(data, name, language)
-    for result in results:
-        if isinstance(result, ParseError):
-            raise result
-    return results
+    return raise_first_error(parse_each(data, name, language))
 
 
 def parse_each(data, name="", language=None):
