@@ -31,7 +31,7 @@ test: install
 
 # Regenerate the message catalogues after changing user-facing strings (needs Debian's gettext).
 messages: install
-	$(BIN)/python manage.py makemessages --no-location -l ar -l de --ignore=.venv --ignore=bench --ignore=tests
+	$(BIN)/python manage.py makemessages --no-location -l ar -l de --ignore=.venv --ignore=bench --ignore=tests --ignore=staticfiles
 	$(BIN)/python manage.py compilemessages --ignore=.venv
 
 bench: install

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -130,8 +131,13 @@ class WorkflowActionForm(helpers.ActionForm):
     language = forms.ChoiceField(label=_("Language:"), choices=language_choices, required=False)
 
 
+def lazy_format(text, **values):
+    return lazy(lambda: str(text) % values, str)()
+
+
 class ScheduleForm(forms.Form):
-    when = NewsroomDateTimeField(label=_("Publish at (%(zone)s)") % {"zone": settings.TIME_ZONE})
+    # Lazy, so the label is translated per request rather than once when the module loads.
+    when = NewsroomDateTimeField(label=lazy_format(_("Publish at (%(zone)s)"), zone=settings.TIME_ZONE))
     language = forms.ChoiceField(label=_("Language"), choices=language_choices, required=False)
 
     def clean_when(self):

@@ -20,7 +20,7 @@ from django.views.generic import FormView
 
 from .importers import FORMATS, ParseError, parse_each
 from .importers.writer import SourceIndex, import_files, zip_members
-from .models import LANGUAGE_CODES
+from .models import LANGUAGE_CODES, language_name
 
 SESSION_KEY = "article_import_token"
 
@@ -51,7 +51,7 @@ class ImportForm(forms.Form):
     language = forms.ChoiceField(
         label=_("Language"),
         required=False,
-        choices=[("", _("As the file says")), *((code, code) for code in LANGUAGE_CODES)],
+        choices=[("", _("As the file says")), *((code, language_name(code)) for code in LANGUAGE_CODES)],
     )
     publish = forms.BooleanField(label=_("Publish the imported language versions at once"), required=False)
 

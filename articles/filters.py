@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from .models import Article, Category, Source, localized
+from .models import LANGUAGE_CODES, Article, Category, Source, localized
 
 
 class ArticleArchiveFilter(django_filters.FilterSet):
@@ -58,7 +58,7 @@ class ArticleApiFilter(django_filters.FilterSet):
 
     @property
     def chosen_language(self):
-        return self.form.cleaned_data.get("language") or settings.LANGUAGE_CODE
+        return self.form.cleaned_data.get("language") or LANGUAGE_CODES[0]
 
     def filter_noop(self, queryset, name, value):
         return queryset  # the language picks the queryset itself (see articles.api)

@@ -3,12 +3,21 @@ import tempfile
 
 import pytest
 from django.test import override_settings
+from django.utils import translation
 
 
 @pytest.fixture(autouse=True, scope="session")
 def temporary_media_root():
     """Pictures and renditions written by tests go to a throw-away folder, never into media/."""
     folder = tempfile.mkdtemp(prefix="newsroom-test-media-")
-    with override_settings(MEDIA_ROOT=folder, IMPORT_STAGING_ROOT=f"{folder}/staging"):
+    # Tests read messages in English unless they pick a language (a URL prefix, Accept-Language, override);
+    # the Arabic and German catalogues are checked in test_i18n.py.
+    with override_settings(MEDIA_ROOT=folder, IMPORT_STAGING_ROOT=f"{folder}/staging", LANGUAGE_CODE="en"):
         yield folder
     shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def english_unless_chosen():
+    with translation.override("en"):
+        yield
