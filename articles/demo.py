@@ -154,9 +154,9 @@ def create_article(spec, categories):
         for language in ("ar", "de"):
             if spec[language]:
                 setattr(image, f"alt_text_{language}", spec[language]["alt"])
-        image.file.save(
-            f"{spec['short_code'].lower()}.jpg", ContentFile(make_picture(spec["image"]["color"], spec["image"]["title"])),
-            save=False,
+        # Assigned, not saved through the field, so Image.save sees a new file and makes its renditions.
+        image.file = ContentFile(
+            make_picture(spec["image"]["color"], spec["image"]["title"]), name=f"{spec['short_code'].lower()}.jpg"
         )
         image.save()
         caption = Caption(article=article, image=image, placement=Placement.LEAD)

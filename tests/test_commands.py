@@ -10,7 +10,7 @@ from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.test import SimpleTestCase, TestCase
 
-from articles.models import Article
+from articles.models import Article, Image
 
 from .factories import make_article, make_category, make_source
 
@@ -59,6 +59,7 @@ class DemoContentTests(TestCase):
         self.assertTrue(User.objects.get(username="demo-editor").is_superuser)
         self.assertEqual(Article.objects.published("ar").count(), 3)
         self.assertEqual(Article.objects.published("de").count(), 2)
+        self.assertTrue(all(image.get_renditions() for image in Image.objects.all()))
         out = StringIO()
         call_command("load_demo_content", "--editor", "demo-editor", stdout=out)
         self.assertIn("0 article(s) created", out.getvalue())
