@@ -752,17 +752,14 @@ class Article(ShownOnPublicPages):
                 setattr(self, localized("slug", language), slugify(headline, allow_unicode=True)[:200].strip("-"))
         if not self.short_code:
             self.short_code = self.unique_short_code()
-        self.search_text = " ".join(
-            normalize(strip_tags(self.text(field, language)))
+        documents = {
+            language: " ".join(normalize(strip_tags(self.text(field, language))) for field in ("headline", "teaser", "body"))
             for language in LANGUAGE_CODES
-            for field in ("headline", "teaser", "body")
-        )
-        for language in LANGUAGE_CODES:
-            setattr(
-                self,
-                localized("search_document", language),
-                " ".join(normalize(strip_tags(self.text(field, language))) for field in ("headline", "teaser", "body")),
-            )
+        }
+        for language, document in documents.items():
+            setattr(self, localized("search_document", language), document)
+        # The admin searches both languages at once; it is the two documents side by side.
+        self.search_text = " ".join(documents.values())
 
     def content_digest(self, language, caption_texts=None):
         """
