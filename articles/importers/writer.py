@@ -95,6 +95,16 @@ class SourceIndex:
         self.by_alias = {}
         for source in Source.objects.all():
             self.add(source)
+        self._categories = None
+
+    def categories(self):
+        """(category, normalised spellings) pairs, read once per run rather than once per item."""
+        if self._categories is None:
+            self._categories = [
+                (category, {normalize(s) for s in (category.name_ar, category.name_de, *category.aliases) if s})
+                for category in Category.objects.all()
+            ]
+        return self._categories
 
     def add(self, source):
         spellings = [source.code, source.name_ar, source.name_de, *source.aliases]
@@ -313,7 +323,7 @@ def write_relations(article, item, language, sources, resolve=None, created=Fals
             ArticleSource(article=article, source=source, position=position) for position, source in enumerate(wanted)
         )
     if item.categories:
-        categories = match_categories(item.categories)
+        categories = match_categories(item.categories, sources)
         if categories:
             article.categories.add(*categories)
 
@@ -330,14 +340,10 @@ def write_relations(article, item, language, sources, resolve=None, created=Fals
         caption.save()
 
 
-def match_categories(names):
+def match_categories(names, sources):
+    """Categories whose name (in either language) or alias is among `names`; unknown subjects map to nothing."""
     wanted = {normalize(name) for name in names}
-    matches = []
-    for category in Category.objects.all():
-        spellings = {normalize(s) for s in (category.name_ar, category.name_de, *category.aliases) if s}
-        if spellings & wanted:
-            matches.append(category)
-    return matches
+    return [category for category, spellings in sources.categories() if spellings & wanted]
 
 
 def find_or_create_image(parsed):
