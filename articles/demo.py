@@ -11,13 +11,14 @@ from django.utils import timezone
 from PIL import Image as PILImage
 from PIL import ImageDraw
 
-from .models import Article, ArticleSource, Caption, Category, Image, Placement, Source
+from . import languages
+from .models import Article, ArticleSource, Caption, Category, Image, Placement, Source, localized
 
+# The demo is written in the newsroom's two languages; a language without demo text is left empty.
 CATEGORIES = [
-    # (Arabic name, German name)
-    ("ثقافة", "Kultur"),
-    ("علوم", "Wissenschaft"),
-    ("مجتمع", "Gesellschaft"),
+    {"ar": "ثقافة", "de": "Kultur"},
+    {"ar": "علوم", "de": "Wissenschaft"},
+    {"ar": "مجتمع", "de": "Gesellschaft"},
 ]
 
 ARTICLES = [
@@ -117,11 +118,12 @@ def make_picture(color, label):
 def load():
     """Create the demo categories and articles; returns how many articles were created."""
     categories = {}
-    for name_ar, name_de in CATEGORIES:
-        category, _created = Category.objects.get_or_create(
-            name_de=name_de, defaults={"name": name_ar, "name_ar": name_ar}
-        )
-        categories[name_de] = category
+    for names in CATEGORIES:
+        category = Category.objects.filter(name_de=names["de"]).first() or Category(name=names["ar"])
+        for code in languages.CODES:
+            setattr(category, localized("name", code), names.get(code, ""))
+        category.save()
+        categories[names["de"]] = category
     created = 0
     for spec in ARTICLES:
         if Article.objects.filter(source_identifier=spec["key"]).exists():
@@ -135,14 +137,13 @@ def load():
 def create_article(spec, categories):
     article = Article(source_identifier=spec["key"], short_code=spec["short_code"], source_format="demo")
     now = timezone.now()
-    for language in ("ar", "de"):
+    written = [code for code in languages.CODES if spec.get(code)]
+    for language in written:
         text = spec[language]
-        if not text:
-            continue
-        setattr(article, f"headline_{language}", text["headline"])
-        setattr(article, f"teaser_{language}", text["teaser"])
-        setattr(article, f"body_{language}", "".join(f"<p>{paragraph}</p>" for paragraph in text["body"]))
-        setattr(article, f"initials_{language}", text["initials"])
+        setattr(article, localized("headline", language), text["headline"])
+        setattr(article, localized("teaser", language), text["teaser"])
+        setattr(article, localized("body", language), "".join(f"<p>{paragraph}</p>" for paragraph in text["body"]))
+        setattr(article, localized("initials", language), text["initials"])
         article.refresh_derived_fields()
         article.publish(language, when=now)
     article.save()
@@ -151,16 +152,14 @@ def create_article(spec, categories):
         ArticleSource.objects.create(article=article, source=Source.objects.get(code=code), position=position)
     if spec["image"]:
         image = Image(archive_title=spec["image"]["title"], credit=spec["image"]["credit"])
-        for language in ("ar", "de"):
-            if spec[language]:
-                setattr(image, f"alt_text_{language}", spec[language]["alt"])
+        for language in written:
+            setattr(image, localized("alt_text", language), spec[language]["alt"])
         # Assigned, not saved through the field, so Image.save sees a new file and makes its renditions.
         image.file = ContentFile(
             make_picture(spec["image"]["color"], spec["image"]["title"]), name=f"{spec['short_code'].lower()}.jpg"
         )
         image.save()
         caption = Caption(article=article, image=image, placement=Placement.LEAD)
-        for language in ("ar", "de"):
-            if spec[language]:
-                setattr(caption, f"text_{language}", spec[language]["caption"])
+        for language in written:
+            setattr(caption, localized("text", language), spec[language]["caption"])
         caption.save()

@@ -7,11 +7,12 @@ bare alef, taa marbuta becomes haa, alef maqsura becomes yaa, and diacritics and
 import re
 import unicodedata
 
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
 from django.db.models import F, Q
 
-# PostgreSQL text search configurations per site language (both ship with PostgreSQL).
-SEARCH_CONFIGS = {"ar": "arabic", "de": "german"}
+from . import languages
+
 MAX_QUERY_LENGTH = 200
 
 ARABIC_DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]")
@@ -49,19 +50,18 @@ def search_articles(queryset, query, language):
     terms = query.split()
     if not terms:
         return queryset.none()
-    document = f"search_document_{language}"
+    document = languages.field("search_document", language)
+    published_at = F(languages.field("published_at", language)).desc(nulls_last=True)
     if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-
-        config = SEARCH_CONFIGS.get(language, "simple")
+        config = languages.get(language).search_config
         vector = SearchVector(document, config=config)
         search_query = SearchQuery(query, config=config, search_type="websearch")
         return (
             queryset.annotate(search_vector=vector, rank=SearchRank(vector, search_query))
             .filter(search_vector=search_query)
-            .order_by("-rank", F(f"published_at_{language}").desc(nulls_last=True), "-pk")
+            .order_by("-rank", published_at, "-pk")
         )
     condition = Q()
     for term in terms:
         condition &= Q(**{f"{document}__contains": term})
-    return queryset.filter(condition).order_by(F(f"published_at_{language}").desc(nulls_last=True), "-pk")
+    return queryset.filter(condition).order_by(published_at, "-pk")

@@ -1,4 +1,4 @@
-"""Which fields exist once per language (django-modeltranslation adds `<field>_ar` and `<field>_de`)."""
+"""Which fields exist once per publishing language (django-modeltranslation adds `<field>_<code>` columns)."""
 import reversion
 from modeltranslation.translator import TranslationOptions, register
 
@@ -8,7 +8,9 @@ from .models import Article, ArticleSource, Caption, Category, Image, Source
 @register(Article)
 class ArticleTranslationOptions(TranslationOptions):
     # Publication state and time are translated too: each language version is published on its own.
-    fields = ("headline", "slug", "teaser", "body", "initials", "status", "published_at", "scheduled_at")
+    fields = (
+        "headline", "slug", "teaser", "body", "initials", "status", "published_at", "scheduled_at", "search_document",
+    )
 
 
 @register(Source)

@@ -72,8 +72,8 @@ def run(database, count):
     django.setup()
     from django.db import connection
 
-    from articles.importers import parse_each
-    from articles.importers.writer import import_files
+    from interchange.importers import parse_each
+    from interchange.writer import import_files
 
     test_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     try:

@@ -43,7 +43,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 INSTALLED_APPS = [
     # modeltranslation must come before the admin so its admin classes patch in first.
     "modeltranslation",
-    "django.contrib.admin",
+    "newsroom.apps.NewsroomAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -54,7 +54,11 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_filters",
     "reversion",
+    # The design, one app per part; dependencies run articles <- workflow <- reader and articles <- interchange.
     "articles",
+    "workflow",
+    "interchange",
+    "reader",
 ]
 
 MIDDLEWARE = [
@@ -128,14 +132,25 @@ AUTH_PASSWORD_VALIDATORS = [
 # Languages: Arabic is the service's own language and modeltranslation's default.
 LANGUAGE_CODE = "ar"
 LANGUAGES = [("ar", _("Arabic")), ("de", _("German"))]
-LANGUAGE_BIDI = ["ar"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/Berlin")
 
-MODELTRANSLATION_DEFAULT_LANGUAGE = "ar"
-MODELTRANSLATION_LANGUAGES = ("ar", "de")
+# The languages articles are written and published in: one column per translated field each.
+MODELTRANSLATION_LANGUAGES = tuple(code for code, _name in LANGUAGES)
+MODELTRANSLATION_DEFAULT_LANGUAGE = MODELTRANSLATION_LANGUAGES[0]
+# What Django does not know about each publishing language; articles/languages.py reads it (and has the defaults).
+LANGUAGE_FACTS = {
+    "ar": {
+        "date_format": "j F Y",  # ٦ نوفمبر ٢٠١٦, as the Arabic service prints it
+        "digits": "٠١٢٣٤٥٦٧٨٩",
+        "search_config": "arabic",
+        "list_separator": "، ",
+        "og_locale": "ar_AR",
+    },
+    "de": {"date_format": "d.m.Y", "search_config": "german", "og_locale": "de_DE"},
+}
 # No silent fallback: an empty German version is missing, never the Arabic text shown as German.
 MODELTRANSLATION_FALLBACK_LANGUAGES = {"default": ()}
 MODELTRANSLATION_ENABLE_FALLBACKS = False

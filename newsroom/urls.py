@@ -5,20 +5,25 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 from django.views.static import serve
 
-from articles import views
-from articles.sitemaps import SITEMAPS
+from reader import views
+from reader.sitemaps import SITEMAPS
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("api/", include("articles.api")),
+    path("api/", include("interchange.urls")),
     path("p/<str:code>", views.short_link, name="short_link"),
     path("sitemap.xml", sitemap_views.index, {"sitemaps": SITEMAPS}, name="sitemap_index"),
     path("sitemap-news.xml", views.news_sitemap, name="news_sitemap"),
-    path("sitemap-<section>.xml", sitemap_views.sitemap, {"sitemaps": SITEMAPS}, name="django.contrib.sitemaps.views.sitemap"),
+    path(
+        "sitemap-<section>.xml",
+        sitemap_views.sitemap,
+        {"sitemaps": SITEMAPS},
+        name="django.contrib.sitemaps.views.sitemap",
+    ),
     path("robots.txt", views.robots_txt, name="robots_txt"),
 ]
-urlpatterns += i18n_patterns(path("", include("articles.urls")), prefix_default_language=True)
+urlpatterns += i18n_patterns(path("", include("reader.urls")), prefix_default_language=True)
 
 if settings.DEBUG:
     urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]

@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import TestCase, override_settings
 from django.urls import reverse
 
-from articles.importers.writer import import_files
+from interchange.writer import import_files
 from articles.models import Article, Image
 
 from .factories import SEED, make_article, make_category, make_source, picture_upload
@@ -157,7 +157,7 @@ class ImageAdminTests(AdminTestCase):
 
 class ImportPageTests(AdminTestCase):
     def test_preview_then_import(self):
-        url = reverse("admin:articles_article_import")
+        url = reverse("admin:interchange_import")
         self.assertEqual(self.client.get(url).status_code, 200)
         files = [
             SimpleUploadedFile("arabic.txt", ARABIC_PAGE.encode()),
@@ -184,19 +184,19 @@ class ImportPageTests(AdminTestCase):
     def test_needs_add_permission(self):
         reader = User.objects.create_user("reader", password="pw", is_staff=True)
         self.client.force_login(reader)
-        self.assertEqual(self.client.get(reverse("admin:articles_article_import")).status_code, 403)
+        self.assertEqual(self.client.get(reverse("admin:interchange_import")).status_code, 403)
 
     @override_settings(IMPORT_MAX_FILE_BYTES=100)
     def test_large_upload_refused(self):
         response = self.client.post(
-            reverse("admin:articles_article_import"), {"files": [SimpleUploadedFile("big.txt", b"x" * 200)], "format": "auto"}
+            reverse("admin:interchange_import"), {"files": [SimpleUploadedFile("big.txt", b"x" * 200)], "format": "auto"}
         )
         self.assertContains(response, "larger than")
 
 
 class PendingUpdateAdminTests(AdminTestCase):
     def test_review_and_apply_an_agency_version(self):
-        from articles.models import PendingUpdate
+        from interchange.models import PendingUpdate
 
         article = make_article(languages=("ar",))
         pending = PendingUpdate.objects.create(
@@ -208,11 +208,11 @@ class PendingUpdateAdminTests(AdminTestCase):
         article.save()
         html = self.client.get(reverse("admin:articles_article_change", args=[article.pk])).content.decode()
         self.assertOnPage("عنوان الوكالة", html)
-        html = self.client.get(reverse("admin:articles_pendingupdate_change", args=[pending.pk])).content.decode()
+        html = self.client.get(reverse("admin:interchange_pendingupdate_change", args=[pending.pk])).content.decode()
         self.assertOnPage("pending-comparison", html)
         self.assertOnPage(article.headline_ar, html)
         response = self.client.post(
-            reverse("admin:articles_pendingupdate_changelist"),
+            reverse("admin:interchange_pendingupdate_changelist"),
             {"action": "apply_updates", "_selected_action": [pending.pk]},
         )
         self.assertEqual(response.status_code, 302)
@@ -231,13 +231,13 @@ class ZipImportPageTests(AdminTestCase):
             archive.writestr("a.txt", ARABIC_PAGE)
             archive.writestr("b.txt", GERMAN_PAGE)
         response = self.client.post(
-            reverse("admin:articles_article_import"),
+            reverse("admin:interchange_import"),
             {"files": [SimpleUploadedFile("feed.zip", buffer.getvalue())], "format": "auto"},
         )
         html = response.content.decode()
         self.assertOnPage("feed.zip:a.txt", html)
         self.assertOnPage("Botanischer Garten eröffnet neues Tropenhaus", html)
         response = self.client.post(
-            reverse("admin:articles_article_import"), {"confirm": "1", "token": response.context["token"], "format": "auto"}
+            reverse("admin:interchange_import"), {"confirm": "1", "token": response.context["token"], "format": "auto"}
         )
         self.assertContains(response, "imported 2, updated 0, unchanged 0, failed 0")

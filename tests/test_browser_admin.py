@@ -4,7 +4,7 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.contrib.sessions.backends.db import SessionStore
 from django.urls import reverse
 
-from articles.models import EditLock
+from workflow.models import EditLock
 from tests.browser import BrowserTestCase
 from tests.factories import make_article, make_user
 

@@ -7,8 +7,8 @@ import lxml.html
 import pytest
 from django.conf import settings
 
-from articles.importers import dwhtml
-from articles.importers.base import ParsedItem, ParseError
+from interchange.importers import dwhtml
+from interchange.importers.base import ParsedItem, ParseError
 
 SAMPLES = Path(settings.BASE_DIR).parent / "shared" / "samples" / "dw-html"
 needs_samples = pytest.mark.skipif(not SAMPLES.is_dir(), reason="../shared/samples is not here")

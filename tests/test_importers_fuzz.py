@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from articles import importers
-from articles.importers import dwhtml, newsml, ninjs
-from articles.importers.base import ParsedItem, ParseError
+from interchange import importers
+from interchange.importers import dwhtml, newsml, ninjs
+from interchange.importers.base import ParsedItem, ParseError
 
 from .test_importers_dwhtml import PAGE_AR, PAGE_DE
 from .test_importers_newsml import MESSAGE, NEWS_ITEM, NITF_ITEM

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from articles.importers import newsml
-from articles.importers.base import ParsedItem, ParseError
+from interchange.importers import newsml
+from interchange.importers.base import ParsedItem, ParseError
 
 SAMPLES = Path(settings.BASE_DIR).parent / "shared" / "samples" / "newsml-g2"
 needs_samples = pytest.mark.skipif(not SAMPLES.is_dir(), reason="../shared/samples is not here")

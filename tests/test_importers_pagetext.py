@@ -9,8 +9,8 @@ from django.core.management import CommandError, call_command
 from django.test import TestCase
 from django.utils import timezone
 
-from articles.importers import ParseError, pagetext, parse
-from articles.importers.writer import CREATED, FAILED, UNCHANGED, UPDATED, import_files
+from interchange.importers import ParseError, pagetext, parse
+from interchange.writer import CREATED, FAILED, UNCHANGED, UPDATED, import_files
 from articles.models import Article, Caption, Image, Placement, Source, Status
 
 from .factories import SEED
@@ -234,8 +234,8 @@ class WriterTests(TestCase):
         self.assertFalse(Image.objects.exists())
 
     def test_other_language_item_needs_language_option(self):
-        from articles.importers.base import ParsedItem
-        from articles.importers.writer import import_items
+        from interchange.importers.base import ParsedItem
+        from interchange.writer import import_items
 
         outcome = import_items([ParsedItem(identifier="x", language="en", headline="Hello")])[0]
         self.assertEqual(outcome.status, FAILED)

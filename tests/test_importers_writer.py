@@ -9,8 +9,9 @@ from unittest import skipUnless
 
 from django.test import TestCase
 
-from articles.importers.writer import CONFLICT, CREATED, FAILED, UNCHANGED, UPDATED, apply_pending_update, import_files
-from articles.models import Article, Image, PendingUpdate
+from interchange.writer import CONFLICT, CREATED, FAILED, UNCHANGED, UPDATED, apply_pending_update, import_files
+from articles.models import Article, Image
+from interchange.models import PendingUpdate
 
 from .factories import SAMPLES, picture_bytes
 

@@ -9,9 +9,9 @@ import jsonschema
 from django.core.management import call_command
 from django.test import TestCase
 
-from articles.importers.writer import import_files
+from interchange.writer import import_files
 from articles.models import Article, Caption, Placement
-from articles.ninjs import to_ninjs, with_relations
+from interchange.exporters.ninjs import to_ninjs, with_relations
 
 from .factories import SAMPLES, SEED, make_article, make_category, make_source
 

@@ -11,8 +11,10 @@ from django.test import TestCase, TransactionTestCase
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.models import Article, JobRun, Status
+from articles.models import Article, Status
+from workflow.models import JobRun
 from tests.factories import make_article, make_user
+from workflow.transitions import WORKFLOW
 
 
 def schedule(article, language, when):
@@ -117,7 +119,7 @@ class ConcurrentRunsTests(TransactionTestCase):
         def worker(index):
             try:
                 barrier.wait()
-                reports[index] = Article.objects.run_schedule(user=None)
+                reports[index] = WORKFLOW.run_schedule(user=None)
             finally:
                 connections.close_all()  # this thread's own connection
 

@@ -2,9 +2,10 @@
 from django.test import TestCase
 from django.urls import reverse
 
-from articles import revisions
+from workflow import revisions
 from articles.models import Article, Status
 from tests.factories import make_article, make_user
+from workflow.transitions import WORKFLOW
 
 
 class RevisionTests(TestCase):
@@ -68,7 +69,7 @@ class RevisionTests(TestCase):
         good = revisions.versions_of(article).first()
         self.save_through_admin(article, headline_de="Verdorbene Fassung")
         article.refresh_from_db()
-        article.transition("de", "publish", self.editor)
+        WORKFLOW.transition(article, "de", "publish", self.editor)
         stale_version = Article.objects.get(pk=article.pk).edit_version
         response = self.client.get(reverse("admin:articles_article_revision", args=[article.pk, good.pk]))
         self.assertContains(response, "Restore this revision")
@@ -83,7 +84,7 @@ class RevisionTests(TestCase):
         article = make_article()
         self.save_through_admin(article, headline_de="Fassung")
         version = revisions.versions_of(article).first()
-        article.transition("de", "publish", self.editor)
+        WORKFLOW.transition(article, "de", "publish", self.editor)
         self.client.force_login(make_user("reporter", "reporter"))
         response = self.client.post(reverse("admin:articles_article_revision", args=[article.pk, version.pk]))
         self.assertEqual(response.status_code, 403)

@@ -8,7 +8,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from lxml import html as lxml_html
 
-from articles.models import Article, Category
+from articles.models import Article, Category, Status
 from tests.factories import (
     SEED,
     import_seed,
@@ -139,7 +139,7 @@ class SeedArticlePageTests(TestCase):
     def test_german_draft_is_not_served_nor_linked(self):
         self.assertEqual(self.article.status_de, "draft")
         with translation.override("de"):
-            url = reverse("articles:detail", kwargs={"slug": "x", "pk": self.article.pk})
+            url = reverse("reader:article", kwargs={"slug": "x", "pk": self.article.pk})
         self.assertEqual(self.client.get(url).status_code, 404)
         hreflangs = [link.get("hreflang") for link in self.page.iter("link") if link.get("rel") == "alternate" and link.get("hreflang")]
         self.assertEqual(hreflangs, ["ar", "x-default"])
@@ -206,7 +206,7 @@ class GermanArticlePageTests(TestCase):
 
     def test_wrong_slug_redirects_to_canonical(self):
         with translation.override("de"):
-            url = reverse("articles:detail", kwargs={"slug": "alter-titel", "pk": self.article.pk})
+            url = reverse("reader:article", kwargs={"slug": "alter-titel", "pk": self.article.pk})
         self.assertRedirects(self.client.get(url), self.article.get_absolute_url("de"), status_code=301)
 
     def test_embargoed_and_unknown_articles_are_404(self):
@@ -317,7 +317,7 @@ class CacheTests(TestCase):
     def test_unpublishing_removes_the_page(self):
         self.client.get(self.url)
         article = Article.objects.get(pk=self.article.pk)
-        article.unpublish("de")
+        article.set_status("de", Status.UNPUBLISHED)
         article.save()
         self.assertEqual(self.client.get(self.url).status_code, 404)
 
@@ -401,7 +401,7 @@ class CorrectionOnPageTests(TestCase):
     def test_correction_note_is_shown_dated_and_costs_a_query_only_when_present(self):
         from django.contrib.auth.models import User
 
-        from articles.models import Correction
+        from workflow.models import Correction
 
         article = make_article(publish=("ar", "de"), images=1)
         url = article.get_absolute_url("ar")

@@ -1,0 +1,109 @@
+"""
+The one home of per-language facts: the languages articles are published in, their column names, writing direction,
+how they print dates and digits, which search configuration folds them, how they join lists, their Open Graph locale.
+
+Codes come from MODELTRANSLATION_LANGUAGES (the publishing languages; the admin may speak another one), names from
+LANGUAGES, direction from Django's own language info, and the rest from LANGUAGE_FACTS in settings with neutral
+defaults: a third language is a settings change, a migration `makemigrations` writes, and translations.
+"""
+
+from dataclasses import dataclass
+from functools import cache
+
+from django.conf import settings
+from django.utils import formats, timezone
+from django.utils.translation import get_language, get_language_info
+from modeltranslation.utils import build_localized_fieldname
+
+WESTERN_DIGITS = "0123456789"
+
+CODES = tuple(settings.MODELTRANSLATION_LANGUAGES)
+DEFAULT = CODES[0]
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str
+    date_format: str = "DATE_FORMAT"  # a Django date format string, or the name of a locale format
+    digits: str = WESTERN_DIGITS  # the ten digits readers of this language see, zero first
+    search_config: str = "simple"  # PostgreSQL text search configuration
+    list_separator: str = ", "
+    og_locale: str = ""
+
+    @property
+    def name(self):
+        """The language's name in the current interface language (lazy)."""
+        return dict(settings.LANGUAGES)[self.code]
+
+    @property
+    def is_bidi(self):
+        return get_language_info(self.code)["bidi"]
+
+    @property
+    def direction(self):
+        return "rtl" if self.is_bidi else "ltr"
+
+    def field(self, name):
+        """This language's column of a translated field (`headline` -> `headline_ar`)."""
+        return build_localized_fieldname(name, self.code)
+
+    def digits_of(self, text):
+        """`text` with its Western digits written in this language's digits."""
+        return str(text).translate(str.maketrans(WESTERN_DIGITS, self.digits))
+
+    def join(self, items):
+        return self.list_separator.join(str(item) for item in items)
+
+    def format_date(self, value):
+        """A date or datetime as this language's readers expect it, in the newsroom's time zone and digits."""
+        if not value:
+            return ""
+        if hasattr(value, "tzinfo") and timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return self.digits_of(formats.date_format(value, self.date_format))
+
+
+@cache
+def get(code):
+    """The facts of one publishing language; KeyError for any other code."""
+    if code not in CODES:
+        raise KeyError(code)
+    return Language(code, **settings.LANGUAGE_FACTS.get(code, {}))
+
+
+def all_languages():
+    return [get(code) for code in CODES]
+
+
+def current():
+    """The active language if articles are published in it, else the default publishing language."""
+    code = get_language()
+    return get(code if code in CODES else DEFAULT)
+
+
+def interface():
+    """The facts of the interface language (the admin's may be one articles are not published in: defaults then)."""
+    code = get_language() or DEFAULT
+    return get(code) if code in CODES else Language(code)
+
+
+def field(name, code):
+    return build_localized_fieldname(name, code)
+
+
+def fields(name):
+    """The columns of one translated field in every language, in order: an admin row shows them side by side."""
+    return tuple(field(name, code) for code in CODES)
+
+
+def join(items, code):
+    """`items` as a list in language `code` (`، ` in Arabic); neutral commas for a language not published in."""
+    return (get(code) if code in CODES else Language(code)).join(items)
+
+
+def name(code):
+    return get(code).name
+
+
+def direction(code):
+    return get(code).direction if code in CODES else "auto"

@@ -1,0 +1,125 @@
+"""
+The admin's Import page: upload files, see what the importer recognised in each, then import on confirmation.
+
+Uploads wait between the two steps in a staging folder outside MEDIA_ROOT (agency files may hold non-public notes),
+under a token kept in the editor's session, so only the editor who uploaded them can import them.
+"""
+
+import secrets
+import shutil
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.utils.translation import gettext
+from django.views.generic import FormView
+
+from articles import languages
+from articles.models import Article
+
+from .forms import ConfirmForm, ImportForm
+from .importers import ParseError, files, parse_each
+from .writer import SourceIndex, import_files
+
+SESSION_KEY = "article_import_token"
+STAGED_PREFIX_LENGTH = len("000-")
+
+
+def staging_dir(token):
+    if not token or not token.isalnum():
+        raise PermissionDenied
+    return Path(settings.IMPORT_STAGING_ROOT) / token
+
+
+def display_name(name, folder):
+    """A staged file's name as the editor uploaded it: without the staging folder and the number before it."""
+    return name.removeprefix(f"{folder}/")[STAGED_PREFIX_LENGTH:]
+
+
+def preview(entry, folder, format, language, sources):
+    """What the importer reads in one input, without writing anything."""
+    if isinstance(entry, ParseError):
+        return {"name": display_name(entry.item, folder), "error": entry.reason, "items": []}
+    name = display_name(entry.name, folder)
+    try:
+        parsed = parse_each(entry.data, entry.name, format, language or None)
+    except ParseError as error:
+        return {"name": name, "error": error.reason, "items": []}
+    items = []
+    for item in parsed:
+        if isinstance(item, ParseError):
+            items.append({"error": str(item)})
+            continue
+        agencies = [(spelling, sources.by_alias.get(sources.key(spelling))) for spelling in item.agencies]
+        language = languages.get(item.language) if item.language in languages.CODES else None
+        items.append(
+            {
+                "item": item,
+                "agencies": agencies,
+                "direction": language.direction if language else "auto",
+                "separator": language.list_separator if language else ", ",
+            }
+        )
+    return {"name": name, "items": items}
+
+
+class ImportView(FormView):
+    template_name = "admin/interchange/import.html"
+    form_class = ImportForm
+    admin_site = admin.site
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.has_perm("articles.add_article"):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(self.admin_site.each_context(self.request), opts=Article._meta, title=gettext("Import articles"))
+        return context
+
+    def post(self, request, *args, **kwargs):
+        if "confirm" in request.POST:
+            return self.confirm(request)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        token = secrets.token_hex(16)
+        folder = staging_dir(token)
+        folder.mkdir(parents=True)
+        for number, upload in enumerate(form.cleaned_data["files"]):
+            name = Path(upload.name).name or f"upload-{number}"
+            with open(folder / f"{number:03d}-{name}", "wb") as target:
+                for chunk in upload.chunks():
+                    target.write(chunk)
+        self.request.session[SESSION_KEY] = token
+        options = {key: form.cleaned_data[key] for key in ("format", "language", "publish")}
+        sources = SourceIndex()
+        previews = [
+            preview(entry, folder, options["format"], options["language"], sources)
+            for entry in files.read_inputs(sorted(folder.iterdir()))
+        ]
+        return self.render_to_response(
+            self.get_context_data(form=form, previews=previews, token=token, options=options, step="preview")
+        )
+
+    def confirm(self, request):
+        form = ConfirmForm(request.POST)
+        token = request.POST.get("token", "")
+        folder = staging_dir(token) if token == request.session.get(SESSION_KEY) else None
+        if folder is None or not folder.is_dir() or not form.is_valid():
+            messages.error(request, gettext("The upload has expired; please upload the files again."))
+            return redirect("admin:interchange_import")
+        summary = import_files(
+            sorted(folder.iterdir()),
+            format=form.cleaned_data["format"] or "auto",
+            language=form.cleaned_data["language"] or None,
+            publish=form.cleaned_data["publish"],
+        )
+        shutil.rmtree(folder, ignore_errors=True)
+        del request.session[SESSION_KEY]
+        for outcome in summary.outcomes:
+            outcome.file = display_name(outcome.file, folder)
+        return self.render_to_response(self.get_context_data(summary=summary, step="result"))

@@ -1,0 +1,1 @@
+"""Articles written out in exchange formats (ninjs); the API and `export_articles` use them."""

@@ -1,0 +1,46 @@
+"""The API's filters: language, category, source and a range over the language's publication time."""
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from articles import languages
+from articles.models import Article, localized
+
+
+class ArticleApiFilter(django_filters.FilterSet):
+    """The API's filters; every value is checked, and a bad one is a 400 with the reason, never an error page."""
+
+    language = django_filters.ChoiceFilter(
+        label=_("Language"),
+        choices=lambda: [(code, languages.name(code)) for code in languages.CODES],
+        method="filter_noop",
+        empty_label=None,
+    )
+    category = django_filters.CharFilter(label=_("Category"), method="filter_category")
+    source = django_filters.CharFilter(label=_("Source"), field_name="sources__code")
+    published_after = django_filters.IsoDateTimeFilter(label=_("Published after"), method="filter_published_after")
+    published_before = django_filters.IsoDateTimeFilter(label=_("Published before"), method="filter_published_before")
+
+    class Meta:
+        model = Article
+        fields = ["language", "category", "source", "published_after", "published_before"]
+
+    @property
+    def chosen_language(self):
+        return self.form.cleaned_data.get("language") or languages.DEFAULT
+
+    def filter_noop(self, queryset, name, value):
+        return queryset  # the language picks the queryset itself (see interchange.api)
+
+    def filter_category(self, queryset, name, value):
+        lookup = Q(**{f"categories__{localized('slug', self.chosen_language)}": value})
+        if value.isdigit():
+            lookup |= Q(categories__pk=int(value))
+        return queryset.filter(lookup).distinct()
+
+    def filter_published_after(self, queryset, name, value):
+        return queryset.filter(**{f"{localized('published_at', self.chosen_language)}__gte": value})
+
+    def filter_published_before(self, queryset, name, value):
+        return queryset.filter(**{f"{localized('published_at', self.chosen_language)}__lt": value})

@@ -1,0 +1,62 @@
+"""The admin Import page's upload form."""
+
+from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from articles import languages
+
+from .importers import FORMATS, ParseError, files
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)]
+
+
+def format_choices():
+    return [("auto", _("Detect automatically")), *((name, name) for name in FORMATS)]
+
+
+def language_choices():
+    return [("", _("As the file says")), *((code, languages.name(code)) for code in languages.CODES)]
+
+
+class ImportForm(forms.Form):
+    files = MultipleFileField(label=_("Files"))
+    format = forms.ChoiceField(label=_("Format"), choices=format_choices, initial="auto")
+    language = forms.ChoiceField(label=_("Language"), required=False, choices=language_choices)
+    publish = forms.BooleanField(label=_("Publish the imported language versions at once"), required=False)
+
+    def clean_files(self):
+        uploads = self.cleaned_data["files"]
+        for upload in uploads:
+            try:
+                files.check_size(upload.size, upload.name)
+            except ParseError:
+                raise forms.ValidationError(
+                    gettext("%(name)s is larger than %(limit)s bytes.")
+                    % {"name": upload.name, "limit": f"{files.max_file_bytes():,}"},
+                    code="too_large",
+                ) from None
+        return uploads
+
+
+class ConfirmForm(forms.Form):
+    """The preview's Import button: the staged upload's token and the options chosen with it."""
+
+    token = forms.CharField()
+    format = forms.ChoiceField(choices=format_choices, required=False)
+    language = forms.ChoiceField(choices=language_choices, required=False)
+    publish = forms.BooleanField(required=False)

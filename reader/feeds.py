@@ -1,0 +1,82 @@
+"""RSS and Atom feeds of the latest published articles, per language and per category."""
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext_lazy as _
+
+from articles.models import Article, Category, localized
+
+FEED_LENGTH = 30
+
+
+class LatestArticlesFeed(Feed):
+    """The newest language versions readers may see, in the language of the URL."""
+
+    description = _("The latest articles.")
+
+    def title(self, obj=None):
+        return gettext("{site}: latest news").format(site=settings.SITE_NAME)
+
+    def link(self, obj=None):
+        return reverse("reader:home")
+
+    def feed_url(self, obj=None):
+        return None
+
+    def items(self, obj=None):
+        language = get_language()
+        articles = Article.objects.published(language).latest_first(language).prefetch_related("categories")
+        if obj is not None:
+            articles = articles.filter(categories=obj)
+        return articles[:FEED_LENGTH]
+
+    def item_title(self, item):
+        return item.text("headline", get_language())
+
+    def item_description(self, item):
+        return item.text("teaser", get_language())
+
+    def item_link(self, item):
+        return item.get_absolute_url(get_language())
+
+    def item_guid(self, item):
+        return f"{item.short_link()}#{get_language()}" if item.short_code else None
+
+    item_guid_is_permalink = False
+
+    def item_pubdate(self, item):
+        return item.published_at_in(get_language())
+
+    def item_updateddate(self, item):
+        return item.updated_at
+
+    def item_categories(self, item):
+        language = get_language()
+        return [name for name in (category.display_name(language) for category in item.categories.all()) if name]
+
+    def get_feed(self, obj, request):
+        feed = super().get_feed(obj, request)
+        feed.feed["language"] = get_language()
+        return feed
+
+
+class LatestArticlesAtomFeed(LatestArticlesFeed):
+    feed_type = Atom1Feed
+    subtitle = LatestArticlesFeed.description
+
+
+class CategoryFeed(LatestArticlesFeed):
+    """The newest articles of one category."""
+
+    def get_object(self, request, slug):
+        return get_object_or_404(Category, **{localized("slug", get_language()): slug})
+
+    def title(self, obj=None):
+        return gettext("{site}: {category}").format(site=settings.SITE_NAME, category=obj.display_name(get_language()))
+
+    def link(self, obj=None):
+        return obj.get_absolute_url(get_language())

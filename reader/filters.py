@@ -1,0 +1,40 @@
+"""The archive's filters: category, source and a date range over the page language's publication date."""
+
+import django_filters
+from django import forms
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from articles.models import Article, Category, Source, localized
+
+
+class ArticleArchiveFilter(django_filters.FilterSet):
+    category = django_filters.ModelChoiceFilter(
+        label=_("Topic"), queryset=Category.objects.all(), field_name="categories", empty_label=_("All topics")
+    )
+    source = django_filters.ModelChoiceFilter(
+        label=_("Source"), queryset=Source.objects.all(), field_name="sources", empty_label=_("All sources")
+    )
+    date_from = django_filters.DateFilter(
+        label=_("From"), method="filter_published_after", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = django_filters.DateFilter(
+        label=_("Until"), method="filter_published_before", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    class Meta:
+        model = Article
+        fields = ["category", "source", "date_from", "date_to"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        language = get_language()
+        # Choices read in the page language; an empty name would show as a blank option.
+        self.filters["category"].field.label_from_instance = lambda category: category.display_name(language) or category.name
+        self.filters["source"].field.label_from_instance = lambda source: source.display_name(language)
+
+    def filter_published_after(self, queryset, name, value):
+        return queryset.filter(**{f"{localized('published_at', get_language())}__date__gte": value})
+
+    def filter_published_before(self, queryset, name, value):
+        return queryset.filter(**{f"{localized('published_at', get_language())}__date__lte": value})

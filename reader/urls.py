@@ -1,0 +1,18 @@
+from django.urls import path
+
+from . import feeds, views
+from .caching import cached_public_page as cached
+
+app_name = "reader"
+
+# Pages are cached around the whole view, so a cache hit never instantiates the class-based view.
+urlpatterns = [
+    path("", cached(views.HomeView.as_view()), name="home"),
+    path("archive/", cached(views.ArchiveView.as_view()), name="archive"),
+    path("search/", cached(views.SearchView.as_view()), name="search"),
+    path("feed/rss/", cached(feeds.LatestArticlesFeed()), name="feed_rss"),
+    path("feed/atom/", cached(feeds.LatestArticlesAtomFeed()), name="feed_atom"),
+    path("category/<str:slug>/", cached(views.CategoryView.as_view()), name="category"),
+    path("category/<str:slug>/feed/rss/", cached(feeds.CategoryFeed()), name="category_feed"),
+    path("<str:slug>/a-<int:pk>/", cached(views.ArticleDetailView.as_view()), name="article"),
+]

@@ -1,0 +1,183 @@
+"""The reader site: thin views over `Article.objects.published(language)`, cached per content generation."""
+
+from urllib.parse import unquote
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone, translation
+from django.utils.translation import get_language
+from django.views.decorators.http import require_GET
+from django.views.generic import DetailView, ListView
+from django_filters.views import FilterView
+
+from articles import languages
+from articles.models import Article, ArticleSource, Caption, Category, Placement, localized
+from workflow.models import Correction
+
+from . import presentation
+from .filters import ArticleArchiveFilter
+
+NEWS_SITEMAP_DAYS = 2
+
+
+def lead_captions():
+    """Lead pictures of a list of articles with all their renditions: two queries for any number of articles."""
+    return Prefetch(
+        "captions",
+        queryset=Caption.objects.filter(placement=Placement.LEAD).select_related("image").prefetch_related("image__renditions"),
+        to_attr="lead_captions",
+    )
+
+
+class ReaderPaginationMixin:
+    """An out-of-range or malformed page number shows the nearest page instead of an error."""
+
+    paginate_by = 20
+
+    def paginate_queryset(self, queryset, page_size):
+        paginator = self.get_paginator(queryset, page_size, allow_empty_first_page=True)
+        page = paginator.get_page(self.request.GET.get(self.page_kwarg))
+        return paginator, page, page.object_list, page.has_other_pages()
+
+
+class PublishedMixin:
+    """Articles readers may see in the language of the URL, newest first."""
+
+    def get_queryset(self):
+        language = get_language()
+        return Article.objects.published(language).latest_first(language)
+
+
+class ArticleDetailView(PublishedMixin, DetailView):
+    template_name = "reader/article_detail.html"
+    context_object_name = "article"
+
+    def get_queryset(self):
+        language = get_language()
+        return (
+            super()
+            .get_queryset()
+            .prefetch_related(
+                Prefetch("source_links", queryset=ArticleSource.objects.select_related("source")),
+                Prefetch("captions", queryset=Caption.objects.select_related("image").prefetch_related("image__renditions")),
+                "categories",
+                Prefetch("related", queryset=Article.objects.published(language).latest_first(language)),
+            )
+            # Corrections are rare: knowing there are none costs nothing, so only corrected pages pay a query.
+            .annotate(has_corrections=Exists(Correction.objects.filter(article=OuterRef("pk"), language=language)))
+        )
+
+    def get(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        canonical = self.object.get_absolute_url(get_language())
+        if request.path != unquote(canonical):
+            return redirect(canonical, permanent=True)
+        return self.render_to_response(self.get_context_data(object=self.object))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        article = self.object
+        language = get_language()
+        published = article.published_languages()
+        absolute = self.request.build_absolute_uri
+        lead = article.lead_caption()
+        og_image = lead.image.picture.get("widest") if lead and lead.image.picture else None
+        context.update(
+            lead=lead,
+            sections=presentation.body_sections(article, language),
+            credit_line=article.credit_line(language),
+            categories=[category for category in article.categories.all() if category.display_name(language)],
+            canonical_url=absolute(article.get_absolute_url(language)),
+            # Only published versions are alternates, and every one of them lists all the others: reciprocal.
+            absolute_alternates={code: absolute(article.get_absolute_url(code)) for code in published},
+            x_default_url=absolute(article.get_absolute_url(published[0])),
+            translations={code: article.get_absolute_url(code) for code in published if code != language},
+            short_url=absolute(article.short_link()),
+            og_image={"url": absolute(og_image.file.url), "width": og_image.width, "height": og_image.height}
+            if og_image
+            else None,
+            structured_data=presentation.structured_data(article, language, absolute),
+            og_locale=languages.get(language).og_locale,
+            corrections=list(article.corrections.filter(language=language)) if article.has_corrections else [],
+        )
+        return context
+
+
+class HomeView(PublishedMixin, ReaderPaginationMixin, ListView):
+    template_name = "reader/home.html"
+
+    def get_queryset(self):
+        return super().get_queryset().prefetch_related(lead_captions())
+
+
+class CategoryView(HomeView):
+    template_name = "reader/category.html"
+
+    def get_queryset(self):
+        self.category = get_object_or_404(Category, **{localized("slug", get_language()): self.kwargs["slug"]})
+        return super().get_queryset().filter(categories=self.category)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(category=self.category, **kwargs)
+
+
+class ArchiveView(PublishedMixin, ReaderPaginationMixin, FilterView):
+    """All published articles, filtered by topic, source and date; invalid filters show an empty result."""
+
+    template_name = "reader/archive.html"
+    filterset_class = ArticleArchiveFilter
+    strict = True
+
+
+class SearchView(ReaderPaginationMixin, ListView):
+    template_name = "reader/search.html"
+
+    def get_queryset(self):
+        self.query = self.request.GET.get("q", "").strip()
+        language = get_language()
+        return Article.objects.published(language).search(self.query, language)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(query=self.query, **kwargs)
+
+
+@require_GET
+def short_link(request, code):
+    """`/p/<code>` goes to the reader's language version if it is published, else to the other one."""
+    article = Article.objects.filter(short_code__in={code, code.upper()}).first()
+    if article is None:
+        raise Http404
+    preferred = translation.get_language_from_request(request)
+    for language in sorted(article.published_languages(), key=lambda code: code != preferred):
+        return redirect(article.get_absolute_url(language))
+    raise Http404
+
+
+@require_GET
+def news_sitemap(request):
+    """A Google News sitemap: language versions published in the last two days."""
+    since = timezone.now() - timezone.timedelta(days=NEWS_SITEMAP_DAYS)
+    entries = []
+    for language in languages.CODES:
+        for article in Article.objects.published_since(language, since).latest_first(language)[:1000]:
+            entries.append(
+                {
+                    "location": request.build_absolute_uri(article.get_absolute_url(language)),
+                    "language": language,
+                    "title": article.text("headline", language),
+                    "published_at": article.published_at_in(language),
+                }
+            )
+    return render(
+        request,
+        "reader/news_sitemap.xml",
+        {"entries": entries, "publication": settings.SITE_NAME},
+        content_type="application/xml; charset=utf-8",
+    )
+
+
+@require_GET
+def robots_txt(request):
+    return render(request, "robots.txt", content_type="text/plain; charset=utf-8")

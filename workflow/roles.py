@@ -1,0 +1,51 @@
+"""
+The newsroom's three roles as permission lists: reporter, editor, chief editor.
+
+The data migration creates a group per role from these lists and the tests check each role against them, so a role
+changes here and nowhere else (then in a new data migration).
+"""
+
+VIEW = [
+    "articles.view_source",
+    "articles.view_category",
+    "articles.view_image",
+    "articles.view_caption",
+    "articles.view_articlesource",
+    "workflow.view_correction",
+]
+REPORTER = [
+    *VIEW,
+    "articles.view_article",
+    "articles.add_article",
+    "articles.change_article",
+    "articles.submit_article",
+    "articles.add_image",
+    "articles.change_image",
+    "articles.add_caption",
+    "articles.change_caption",
+    "articles.delete_caption",
+    "articles.add_articlesource",
+    "articles.change_articlesource",
+    "articles.delete_articlesource",
+]
+EDITOR = [
+    *REPORTER,
+    "articles.publish_article",
+    "articles.schedule_article",
+    "articles.correct_article",
+    "workflow.view_editlock",
+    "workflow.view_jobrun",
+]
+CHIEF_EDITOR = [
+    *EDITOR,
+    "articles.delete_article",
+    "articles.take_over_lock",
+    "articles.delete_image",
+    "articles.add_source",
+    "articles.change_source",
+    "articles.delete_source",
+    "articles.add_category",
+    "articles.change_category",
+    "articles.delete_category",
+]
+ROLES = {"reporter": REPORTER, "editor": EDITOR, "chief editor": CHIEF_EDITOR}
