@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 EDITOR_USER ?= editor
 
-.PHONY: install run test migrate messages bench clean
+.PHONY: install run test test-fast lint format migrate messages bench clean
 
 # Reinstall only when requirements change; the stamp lives inside the virtualenv.
 $(VENV)/.installed: requirements.txt
@@ -28,6 +28,18 @@ test: install
 	$(BIN)/python manage.py check --fail-level WARNING
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python -m pytest
+
+# Everything but the browser tests and the long fuzz runs: the loop to run while working.
+test-fast: install
+	$(BIN)/python -m pytest -m "not browser and not slow"
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 # Regenerate the message catalogues after changing user-facing strings (needs Debian's gettext).
 messages: install

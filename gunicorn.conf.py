@@ -1,4 +1,5 @@
 """gunicorn settings for production: `gunicorn -c gunicorn.conf.py newsroom.wsgi`."""
+
 import multiprocessing
 import os
 

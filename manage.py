@@ -1,11 +1,13 @@
 #!/usr/bin/env python
 """Django's command-line utility for administrative tasks."""
+
 import os
 import sys
 
 
 def main():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
+    # Imported once the settings module is chosen, as Django's own manage.py does.
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

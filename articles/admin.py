@@ -13,7 +13,7 @@ from modeltranslation.admin import TranslationAdmin, TranslationInlineModelAdmin
 from modeltranslation.fields import TranslationField
 
 from . import languages
-from .models import Article, ArticleSource, Caption, Category, Image, Source, Status
+from .models import ArticleSource, Caption, Category, Image, Source, Status
 
 
 def language_attrs(db_field):
@@ -177,15 +177,18 @@ class ArticleAdmin(BilingualMixin, TranslationAdmin):
 
     @admin.display(description=_("headline"))
     def title(self, obj):
-        return format_html_join(
-            " ",
-            '<span lang="{}" dir="{}">{}</span>',
-            (
-                (language.code, language.direction, obj.text("headline", language.code))
-                for language in languages.all_languages()
-                if obj.has_language(language.code)
-            ),
-        ) or obj.short_code
+        return (
+            format_html_join(
+                " ",
+                '<span lang="{}" dir="{}">{}</span>',
+                (
+                    (language.code, language.direction, obj.text("headline", language.code))
+                    for language in languages.all_languages()
+                    if obj.has_language(language.code)
+                ),
+            )
+            or obj.short_code
+        )
 
     @admin.display(description=_("language versions"))
     def language_versions(self, obj):

@@ -3,6 +3,7 @@ Demo content for a fresh installation: a few short, neutral bilingual items writ
 
 Loaded by `make run` through the `load_demo_content` command; running it again changes nothing.
 """
+
 import io
 
 from django.core.files.base import ContentFile
@@ -44,7 +45,8 @@ ARTICLES = [
             "teaser": "Die öffentliche Bibliothek bleibt in den Wintermonaten bis 22 Uhr geöffnet.",
             "body": [
                 "Die Leitung der Stadtbibliothek verlängert die Öffnungszeiten ab dem 1. Dezember.",
-                "Die Zahl der Besucher sei im vergangenen Jahr gestiegen, vor allem unter Studierenden, sagte die Leiterin.",
+                "Die Zahl der Besucher sei im vergangenen Jahr gestiegen, vor allem unter Studierenden, "
+                "sagte die Leiterin.",
                 "Die Bibliothek hat einen neuen Lesesaal und eine Ecke für Kinderbücher.",
             ],
             "initials": "am/sk",

@@ -114,13 +114,13 @@ class Category(models.Model):
                 setattr(self, localized("slug", language), slugify(name, allow_unicode=True)[:120])
         super().save(*args, **kwargs)
 
-    def display_name(self, language):
-        return getattr(self, localized("name", language)) or ""
-
     def get_absolute_url(self, language=None):
         language = language or languages.DEFAULT
         with override(language):
             return reverse("reader:category", kwargs={"slug": getattr(self, localized("slug", language)) or self.pk})
+
+    def display_name(self, language):
+        return getattr(self, localized("name", language)) or ""
 
 
 def image_upload_to(instance, filename):
@@ -162,23 +162,10 @@ class Image(models.Model):
     def __str__(self):
         return self.archive_title or self.credit or gettext("Image {id}").format(id=self.pk)
 
-    @property
-    def is_awaiting_file(self):
-        return not self.file
-
-    def alt_for(self, language):
-        """Alt text in the page language; the archive title only where no alt text in that language exists."""
-        return getattr(self, localized("alt_text", language)) or self.archive_title
-
-    def clean(self):
-        super().clean()
-        if self.file and not getattr(self.file, "_committed", True):
-            renditions.validate_image_file(self.file)
-
     def save(self, *args, **kwargs):
         is_new_file = bool(self.file) and not getattr(self.file, "_committed", True)
         if is_new_file:
-            self.content_hash = hash_file(self.file)
+            self.content_hash = renditions.sha256_of(self.file)
         elif not self.file:
             self.content_hash = ""
         adding = self._state.adding
@@ -193,6 +180,19 @@ class Image(models.Model):
     def delete(self, *args, **kwargs):
         self.delete_renditions()
         return super().delete(*args, **kwargs)
+
+    @property
+    def is_awaiting_file(self):
+        return not self.file
+
+    def alt_for(self, language):
+        """Alt text in the page language; the archive title only where no alt text in that language exists."""
+        return getattr(self, localized("alt_text", language)) or self.archive_title
+
+    def clean(self):
+        super().clean()
+        if self.file and not getattr(self.file, "_committed", True):
+            renditions.validate_image_file(self.file)
 
     def get_renditions(self):
         """This picture's renditions, narrowest first; uses the prefetch cache when the view prefetched them."""
@@ -251,11 +251,11 @@ class Image(models.Model):
         middle = next((r for r in fallback if r.width >= 640), widest)
         return {
             "sources": [
-                {"type": Rendition.Format(fmt).mime_type, "srcset": srcset(items)}
+                {"type": Rendition.Format(fmt).mime_type, "srcset": renditions.srcset(items)}
                 for fmt, items in by_format.items()
                 if fmt != Rendition.Format.JPEG
             ],
-            "srcset": srcset(fallback),
+            "srcset": renditions.srcset(fallback),
             "src": middle.file.url,
             "widest": widest,
             "width": widest.width,
@@ -292,19 +292,6 @@ class Rendition(models.Model):
 
     def __str__(self):
         return f"{self.image_id} {self.width}w {self.format}"
-
-
-def srcset(items):
-    return ", ".join(f"{rendition.file.url} {rendition.width}w" for rendition in items)
-
-
-def hash_file(file):
-    digest = hashlib.sha256()
-    file.seek(0)
-    for chunk in iter(lambda: file.read(1 << 16), b""):
-        digest.update(chunk)
-    file.seek(0)
-    return digest.hexdigest()
 
 
 def generate_short_code():
@@ -442,9 +429,21 @@ class Article(models.Model):
         ]
 
     def __str__(self):
-        return next((self.text("headline", code) for code in LANGUAGE_CODES if self.has_language(code)), "") or (
-            self.short_code
-        )
+        return next(filter(None, (self.text("headline", code) for code in LANGUAGE_CODES)), self.short_code)
+
+    def save(self, *args, **kwargs):
+        self.refresh_derived_fields()
+        self.edit_version += 1
+        if kwargs.get("update_fields") is not None:
+            derived = {"search_text", "short_code", "edit_version", *languages.fields("search_document")}
+            kwargs["update_fields"] = set(kwargs["update_fields"]) | derived
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self, language=None):
+        language = language or next((code for code in LANGUAGE_CODES if self.has_language(code)), languages.DEFAULT)
+        slug = self.text("slug", language) or "article"
+        with override(language):
+            return reverse("reader:article", kwargs={"slug": slug, "pk": self.pk})
 
     # --- per-language access -------------------------------------------------------------------------------
     def text(self, field, language):
@@ -564,12 +563,6 @@ class Article(models.Model):
         """The lead picture's caption, or None; uses the prefetch cache when present."""
         return next((caption for caption in self.captions.all() if caption.placement == Placement.LEAD), None)
 
-    def get_absolute_url(self, language=None):
-        language = language or next((code for code in LANGUAGE_CODES if self.has_language(code)), languages.DEFAULT)
-        slug = self.text("slug", language) or "article"
-        with override(language):
-            return reverse("reader:article", kwargs={"slug": slug, "pk": self.pk})
-
     # --- derived fields ---------------------------------------------------------------------------------------
     def refresh_derived_fields(self):
         """Sanitize bodies, fill slugs and the short code, rebuild the search text: one place for all of it."""
@@ -583,7 +576,9 @@ class Article(models.Model):
         if not self.short_code:
             self.short_code = self.unique_short_code()
         documents = [
-            " ".join(search.normalize(strip_tags(self.text(field, language))) for field in ("headline", "teaser", "body"))
+            " ".join(
+                search.normalize(strip_tags(self.text(field, language))) for field in ("headline", "teaser", "body")
+            )
             for language in LANGUAGE_CODES
         ]
         for language, document in zip(LANGUAGE_CODES, documents, strict=True):
@@ -611,22 +606,12 @@ class Article(models.Model):
             if not cls.objects.filter(short_code=code).exists():
                 return code
 
-    def save(self, *args, **kwargs):
-        self.refresh_derived_fields()
-        self.edit_version += 1
-        if kwargs.get("update_fields") is not None:
-            derived = {"search_text", "short_code", "edit_version", *languages.fields("search_document")}
-            kwargs["update_fields"] = set(kwargs["update_fields"]) | derived
-        super().save(*args, **kwargs)
-
 
 class ArticleSource(models.Model):
     """The agencies an article credits, in the order it credits them."""
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="source_links")
-    source = models.ForeignKey(
-        Source, verbose_name=_("source"), on_delete=models.PROTECT, related_name="article_links"
-    )
+    source = models.ForeignKey(Source, verbose_name=_("source"), on_delete=models.PROTECT, related_name="article_links")
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
@@ -657,7 +642,7 @@ class Caption(models.Model):
         verbose_name_plural = _("captions")
 
     def __str__(self):
-        return next((self.text_for(code) for code in LANGUAGE_CODES if self.text_for(code)), "") or str(self.image)
+        return next(filter(None, (self.text_for(code) for code in LANGUAGE_CODES)), None) or str(self.image)
 
     def text_for(self, language):
         return getattr(self, localized("text", language)) or ""

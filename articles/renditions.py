@@ -4,6 +4,8 @@ Pictures: checking uploaded files, and the pure operations that make the renditi
 The checks run before a file is stored, whether an editor uploads it or an import brings it. The operations below
 take and return Pillow images (or bytes) and never touch the database; `Image.ensure_renditions()` stores them.
 """
+
+import hashlib
 import io
 import warnings
 
@@ -54,7 +56,8 @@ def validate_image_file(file):
         )
     if min(width, height) < settings.IMAGE_MIN_SIDE:
         raise ValidationError(
-            gettext("The picture is %(width)s×%(height)s pixels; that is too small.") % {"width": width, "height": height},
+            gettext("The picture is %(width)s×%(height)s pixels; that is too small.")
+            % {"width": width, "height": height},
             code="too_small",
         )
     return width, height
@@ -104,3 +107,18 @@ def encode(picture, image_format):
     else:
         raise ValueError(f"unknown rendition format {image_format!r}")
     return buffer.getvalue()
+
+
+def srcset(renditions):
+    """The `srcset` attribute of stored renditions, narrowest first."""
+    return ", ".join(f"{rendition.file.url} {rendition.width}w" for rendition in renditions)
+
+
+def sha256_of(file):
+    """The hex SHA-256 of a file's content, read in chunks; the file is left at its start."""
+    digest = hashlib.sha256()
+    file.seek(0)
+    for chunk in iter(lambda: file.read(1 << 16), b""):
+        digest.update(chunk)
+    file.seek(0)
+    return digest.hexdigest()

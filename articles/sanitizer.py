@@ -1,12 +1,40 @@
 """Cleaning untrusted HTML (agency and archive bodies) down to what an article body may contain."""
+
 import nh3
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from lxml import html as lxml_html
 
 ALLOWED_TAGS = {
-    "p", "h2", "h3", "h4", "blockquote", "ul", "ol", "li", "strong", "em", "b", "i", "u", "sub", "sup",
-    "br", "a", "bdi", "span", "abbr", "cite", "q", "table", "thead", "tbody", "tr", "th", "td", "figure",
+    "p",
+    "h2",
+    "h3",
+    "h4",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "strong",
+    "em",
+    "b",
+    "i",
+    "u",
+    "sub",
+    "sup",
+    "br",
+    "a",
+    "bdi",
+    "span",
+    "abbr",
+    "cite",
+    "q",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "figure",
     "figcaption",
 }
 ALLOWED_ATTRIBUTES = {

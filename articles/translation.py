@@ -1,4 +1,5 @@
 """Which fields exist once per publishing language (django-modeltranslation adds `<field>_<code>` columns)."""
+
 import reversion
 from modeltranslation.translator import TranslationOptions, register
 
@@ -9,7 +10,15 @@ from .models import Article, ArticleSource, Caption, Category, Image, Source
 class ArticleTranslationOptions(TranslationOptions):
     # Publication state and time are translated too: each language version is published on its own.
     fields = (
-        "headline", "slug", "teaser", "body", "initials", "status", "published_at", "scheduled_at", "search_document",
+        "headline",
+        "slug",
+        "teaser",
+        "body",
+        "initials",
+        "status",
+        "published_at",
+        "scheduled_at",
+        "search_document",
     )
 
 

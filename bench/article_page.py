@@ -7,7 +7,9 @@ Builds a throw-away SQLite database (the seed article when present, else a demo 
 serves it with the project's gunicorn.conf.py on a free 127.0.0.1 port, and loads both URLs with wrk (or a
 Python http.client loop when wrk is absent). Prints requests/s, latency and the ratio page/ceiling.
 """
+
 import argparse
+import http.client
 import os
 import re
 import shutil
@@ -17,8 +19,8 @@ import sys
 import tempfile
 import threading
 import time
-import http.client
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -32,6 +34,7 @@ def free_port():
 
 def prepare(workdir):
     """Migrate a fresh database, add content, and return (article path, page bytes)."""
+    # Django and the project are imported here, after the bench has chosen the settings and database for this run.
     import django
 
     django.setup()
@@ -50,8 +53,12 @@ def prepare(workdir):
         language = "ar"
     else:
         sources = [make_source(f"agency{n}", f"وكالة {n}", f"Agentur {n}") for n in range(5)]
-        article = make_article(publish=("ar", "de"), images=20, sources=sources,
-                               categories=[make_category(f"فئة {n}", f"Rubrik {n}") for n in range(5)])
+        article = make_article(
+            publish=("ar", "de"),
+            images=20,
+            sources=sources,
+            categories=[make_category(f"فئة {n}", f"Rubrik {n}") for n in range(5)],
+        )
         language = "de"
     for caption in article.captions.all():
         caption.image.file = picture_upload(width=1600, height=900)
@@ -78,7 +85,9 @@ def wait_for(port, timeout=30):
 def run_wrk(url, duration, connections):
     output = subprocess.run(
         ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{duration}s", "--latency", url],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
 
@@ -93,8 +102,6 @@ def run_wrk(url, duration, connections):
 
 def run_python_loop(url, duration, connections):
     """Fallback load generator: keep-alive http.client connections in threads for `duration` seconds."""
-    from urllib.parse import urlsplit
-
     parts = urlsplit(url)
     path = parts.path + (f"?{parts.query}" if parts.query else "")
     latencies, errors = [], [0]
@@ -157,7 +164,10 @@ def main():
         gunicorn = Path(sys.executable).with_name("gunicorn")
         server = subprocess.Popen(
             [str(gunicorn), "-c", str(ROOT / "gunicorn.conf.py"), "newsroom.wsgi"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         wait_for(port)
         base = f"http://127.0.0.1:{port}"
@@ -172,8 +182,10 @@ def main():
             server.wait(timeout=30)
         shutil.rmtree(workdir, ignore_errors=True)
 
-    print(f"load generator: {load.__name__.removeprefix('run_')}, {args.connections} connections, "
-          f"{args.duration}s each, gunicorn {args.workers} workers (gthread), page {len(content):,} bytes")
+    print(
+        f"load generator: {load.__name__.removeprefix('run_')}, {args.connections} connections, "
+        f"{args.duration}s each, gunicorn {args.workers} workers (gthread), page {len(content):,} bytes"
+    )
     print(f"{'':24} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
     for name, result in results.items():
         print(f"{name:24} {result['rate']:>10.0f} {result['p50']:>8.2f} {result['p99']:>8.2f} {result['errors']:>7}")

@@ -7,6 +7,7 @@ Each run uses a fresh test database. Printed per database, all in the same run s
 parse only (the ceiling: no database), first import (every item created), and re-import (every item unchanged).
 PostgreSQL is taken from DATABASE_URL, or postgres://postgres@127.0.0.1:5432/bench when unset.
 """
+
 import argparse
 import json
 import os
@@ -29,24 +30,47 @@ def make_items(folder, count):
         items = []
         for number in range(batch, min(batch + 50, count)):
             arabic = number % 2 == 0
-            items.append({
-                "uri": f"urn:newsroom-bench:item:{number}",
-                "version": "1",
-                "versioncreated": "2025-06-01T08:00:00Z",
-                "firstcreated": "2025-06-01T07:00:00Z",
-                "language": "ar" if arabic else "de",
-                "headlines": [{"role": "main", "value": (f"خبر قصير رقم {number}" if arabic else f"Kurzmeldung Nummer {number}")}],
-                "descriptions": [{"role": "summary", "value": "مقدمة قصيرة." if arabic else "Ein kurzer Vorspann."}],
-                "bodies": [{"role": "main", "contenttype": "text/html",
-                            "value": "".join(f"<p>{'فقرة' if arabic else 'Absatz'} {p} <b>{number}</b></p>" for p in range(6))}],
-                "infosources": [{"name": AGENCIES[number % len(AGENCIES)]}, {"name": AGENCIES[(number + 1) % len(AGENCIES)]}],
-                "associations": [{
-                    "name": "lead", "uri": f"urn:newsroom-bench:pic:{number}", "type": "picture",
-                    "descriptions": [{"role": "caption", "value": "صورة" if arabic else "Bild"}],
-                    "copyrightholder": "Newsroom/Bench",
-                    "renditions": [{"name": "original", "href": f"https://images.example.org/{number}.jpg"}],
-                }],
-            })
+            items.append(
+                {
+                    "uri": f"urn:newsroom-bench:item:{number}",
+                    "version": "1",
+                    "versioncreated": "2025-06-01T08:00:00Z",
+                    "firstcreated": "2025-06-01T07:00:00Z",
+                    "language": "ar" if arabic else "de",
+                    "headlines": [
+                        {
+                            "role": "main",
+                            "value": (f"خبر قصير رقم {number}" if arabic else f"Kurzmeldung Nummer {number}"),
+                        }
+                    ],
+                    "descriptions": [
+                        {"role": "summary", "value": "مقدمة قصيرة." if arabic else "Ein kurzer Vorspann."}
+                    ],
+                    "bodies": [
+                        {
+                            "role": "main",
+                            "contenttype": "text/html",
+                            "value": "".join(
+                                f"<p>{'فقرة' if arabic else 'Absatz'} {p} <b>{number}</b></p>" for p in range(6)
+                            ),
+                        }
+                    ],
+                    "infosources": [
+                        {"name": AGENCIES[number % len(AGENCIES)]},
+                        {"name": AGENCIES[(number + 1) % len(AGENCIES)]},
+                    ],
+                    "associations": [
+                        {
+                            "name": "lead",
+                            "uri": f"urn:newsroom-bench:pic:{number}",
+                            "type": "picture",
+                            "descriptions": [{"role": "caption", "value": "صورة" if arabic else "Bild"}],
+                            "copyrightholder": "Newsroom/Bench",
+                            "renditions": [{"name": "original", "href": f"https://images.example.org/{number}.jpg"}],
+                        }
+                    ],
+                }
+            )
         path = Path(folder) / f"batch-{batch // 50:03d}.json"
         path.write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
         paths.append(path)
@@ -67,6 +91,7 @@ def run(database, count):
         )
     else:
         os.environ.pop("DATABASE_URL", None)
+    # Django and the project are imported here, after DATABASE_URL is chosen for this run.
     import django
 
     django.setup()
@@ -97,7 +122,9 @@ def main():
     if options.database == "both":
         # One process per database: Django's settings are read once per process.
         for database in ("sqlite", "postgres"):
-            subprocess.run([sys.executable, __file__, "--items", str(options.items), "--database", database], check=True)
+            subprocess.run(
+                [sys.executable, __file__, "--items", str(options.items), "--database", database], check=True
+            )
         return
     run(options.database, options.items)
 

@@ -1,4 +1,5 @@
 """Settings for the benchmark: the project's own, plus a URLconf with the ceiling view and plain static storage."""
+
 from newsroom.settings import *  # noqa: F403
 
 ROOT_URLCONF = "bench.urls"

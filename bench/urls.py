@@ -1,4 +1,5 @@
 """The site's URLs plus `/bench/ceiling/`: a bare view returning the article page's bytes, the upper bound."""
+
 import os
 from pathlib import Path
 

@@ -2,6 +2,7 @@
 A read-only JSON API of published articles in ninjs: `/api/articles/` (filtered, paginated) and
 `/api/articles/<short code>/`. It shows exactly what readers may see: `Article.objects.published(language)`.
 """
+
 from django.core.paginator import EmptyPage, Paginator
 from django.http import JsonResponse
 from django.urls import reverse

@@ -2,6 +2,7 @@
 The one place parsed items become articles: each item is written inside its own transaction and upserted on its
 source identifier, so a failing item leaves nothing behind and a re-import updates instead of duplicating.
 """
+
 import dataclasses
 import hashlib
 import json
@@ -89,16 +90,21 @@ class SourceIndex:
         """(category, normalised spellings) pairs, read once per run rather than once per item."""
         if self._categories is None:
             self._categories = [
-                (category, {normalize(s) for s in (category.name_ar, category.name_de, *category.aliases) if s})
+                (category, {normalize(s) for s in (*self.names(category), *category.aliases) if s})
                 for category in Category.objects.all()
             ]
         return self._categories
 
     def add(self, source):
-        spellings = [source.code, source.name_ar, source.name_de, *source.aliases]
+        spellings = [source.code, *self.names(source), *source.aliases]
         for spelling in spellings:
             if spelling:
                 self.by_alias.setdefault(self.key(spelling), source)
+
+    @staticmethod
+    def names(obj):
+        """A source's or category's name in every language."""
+        return [getattr(obj, localized("name", code)) for code in languages.CODES]
 
     @staticmethod
     def key(spelling):

@@ -5,6 +5,7 @@ Development needs nothing set: SQLite in the project folder, DEBUG on, a throw-a
 Production sets DEBUG=0 and must then provide SECRET_KEY (start-up stops without it), ALLOWED_HOSTS,
 DATABASE_URL (PostgreSQL) and REDIS_URL.
 """
+
 import os
 from pathlib import Path
 

@@ -2,11 +2,13 @@
 Caching public pages: one site-wide "content generation" token is part of every page's cache key.
 
 Saving or deleting an article, image, caption, category, source or correction replaces the token (connect_signals
-hooks this up), so every cached page is orphaned at once (and expires on its own). The token changes immediately and again when the surrounding
-transaction commits: a page rendered from not-yet-committed data in between is orphaned by the second change.
+hooks this up), so every cached page is orphaned at once (and expires on its own). The token changes immediately and
+again when the surrounding transaction commits: a page rendered from not-yet-committed data in between is orphaned by
+the second change.
 Public pages are the same for everyone, so they are cached and served with validators (ETag, Last-Modified) and
 Cache-Control headers a CDN can use.
 """
+
 import functools
 import hashlib
 import time

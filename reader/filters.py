@@ -30,7 +30,9 @@ class ArticleArchiveFilter(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         language = get_language()
         # Choices read in the page language; an empty name would show as a blank option.
-        self.filters["category"].field.label_from_instance = lambda category: category.display_name(language) or category.name
+        self.filters["category"].field.label_from_instance = lambda category: (
+            category.display_name(language) or category.name
+        )
         self.filters["source"].field.label_from_instance = lambda source: source.display_name(language)
 
     def filter_published_after(self, queryset, name, value):

@@ -26,7 +26,9 @@ def lead_captions():
     """Lead pictures of a list of articles with all their renditions: two queries for any number of articles."""
     return Prefetch(
         "captions",
-        queryset=Caption.objects.filter(placement=Placement.LEAD).select_related("image").prefetch_related("image__renditions"),
+        queryset=Caption.objects.filter(placement=Placement.LEAD)
+        .select_related("image")
+        .prefetch_related("image__renditions"),
         to_attr="lead_captions",
     )
 
@@ -61,7 +63,9 @@ class ArticleDetailView(PublishedMixin, DetailView):
             .get_queryset()
             .prefetch_related(
                 Prefetch("source_links", queryset=ArticleSource.objects.select_related("source")),
-                Prefetch("captions", queryset=Caption.objects.select_related("image").prefetch_related("image__renditions")),
+                Prefetch(
+                    "captions", queryset=Caption.objects.select_related("image").prefetch_related("image__renditions")
+                ),
                 "categories",
                 Prefetch("related", queryset=Article.objects.published(language).latest_first(language)),
             )

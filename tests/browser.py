@@ -4,6 +4,7 @@ Base class for tests that drive Debian's Chromium through Playwright against a l
 Every request the page makes is recorded; `assertNoThirdPartyRequests` fails on any host but the test server.
 Without Chromium (or Playwright) the tests skip and say why.
 """
+
 import os
 import shutil
 from pathlib import Path
@@ -53,7 +54,11 @@ class BrowserTestCase(StaticLiveServerTestCase):
 
     def assertNoThirdPartyRequests(self, page):
         own = urlsplit(self.live_server_url).netloc
-        foreign = [url for url in page.requested_urls if urlsplit(url).scheme in ("http", "https") and urlsplit(url).netloc != own]
+        foreign = [
+            url
+            for url in page.requested_urls
+            if urlsplit(url).scheme in ("http", "https") and urlsplit(url).netloc != own
+        ]
         self.assertEqual(foreign, [], "the page asked another host for something")
 
     def screenshot(self, page, name):

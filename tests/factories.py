@@ -1,17 +1,26 @@
 """Small factories for tests: articles, sources, categories and in-memory pictures."""
+
 import io
+import tempfile
 from pathlib import Path
+from unittest import skipUnless
 
 from django.conf import settings
+from django.contrib.auth.models import Group, User
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.test import override_settings
 from django.utils import timezone
 from PIL import Image as PILImage
 
 from articles.models import Article, ArticleSource, Caption, Category, Image, Placement, Source
 
+# Real inputs live beside the project in ../shared and are read at run time; tests of them skip, saying so, without it.
 SHARED = Path(settings.BASE_DIR).parent / "shared"
 SEED = SHARED / "seed" / "000_7ca7d5de303bab1a.txt"
 SAMPLES = SHARED / "samples"
+needs_seed = skipUnless(SEED.exists(), f"{SEED} is absent: tests of the real seed page are skipped")
+needs_samples = skipUnless(SAMPLES.is_dir(), f"{SAMPLES} is absent: tests of real agency samples are skipped")
 
 
 def picture_bytes(width=64, height=48, format="JPEG", color=(200, 40, 40)):
@@ -46,8 +55,18 @@ def make_image(with_file=False, **kwargs):
 def make_article(languages=("ar", "de"), publish=(), sources=(), images=0, categories=(), **kwargs):
     """An article with text in `languages`, published in `publish`, with `images` captioned pictures."""
     texts = {
-        "ar": {"headline": "خبر تجريبي قصير", "teaser": "مقدمة الخبر التجريبي.", "body": "<p>فقرة أولى.</p><p>فقرة ثانية.</p>", "initials": "ت.ج"},
-        "de": {"headline": "Kurze Testmeldung", "teaser": "Vorspann der Testmeldung.", "body": "<p>Erster Absatz.</p><p>Zweiter Absatz.</p>", "initials": "tj"},
+        "ar": {
+            "headline": "خبر تجريبي قصير",
+            "teaser": "مقدمة الخبر التجريبي.",
+            "body": "<p>فقرة أولى.</p><p>فقرة ثانية.</p>",
+            "initials": "ت.ج",
+        },
+        "de": {
+            "headline": "Kurze Testmeldung",
+            "teaser": "Vorspann der Testmeldung.",
+            "body": "<p>Erster Absatz.</p><p>Zweiter Absatz.</p>",
+            "initials": "tj",
+        },
     }
     article = Article(**kwargs)
     for language in languages:
@@ -77,7 +96,6 @@ def make_article(languages=("ar", "de"), publish=(), sources=(), images=0, categ
 
 def make_user(username, group=None, **kwargs):
     """A staff user, in the named role group (reporter, editor, chief editor) when given."""
-    from django.contrib.auth.models import Group, User
 
     user = User.objects.create_user(username=username, password="pw-" + username, is_staff=True, **kwargs)
     if group:
@@ -87,16 +105,12 @@ def make_user(username, group=None, **kwargs):
 
 def temporary_media():
     """`override_settings` pointing MEDIA_ROOT at a fresh temporary folder, so tests never write into media/."""
-    import tempfile
-
-    from django.test import override_settings
 
     return override_settings(MEDIA_ROOT=tempfile.mkdtemp(prefix="newsroom-test-media-"))
 
 
 def import_seed():
     """Import the reference page with --publish; returns the article, or None when the seed is absent."""
-    from django.core.management import call_command
 
     if not SEED.exists():
         return None

@@ -1,14 +1,18 @@
 """The editors' admin: side-by-side languages, Arabic inputs right to left, lists, import page."""
+
+import io
 import re
-from unittest import skipUnless
+import zipfile
 
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import TestCase, override_settings
 from django.urls import reverse
 
-from interchange.writer import import_files
 from articles.models import Article, Image
+from interchange.models import PendingUpdate
+from interchange.writer import import_files
+from tests.factories import needs_seed
 
 from .factories import SEED, make_article, make_category, make_source, picture_upload
 from .test_importers_pagetext import ARABIC_PAGE, GERMAN_PAGE
@@ -55,7 +59,7 @@ class ArticleChangePageTests(AdminTestCase):
                     self.assertIn('lang="de"', tag)
                 self.assertIsNone(THIRD_PARTY.search(html), "the admin loads something from another host")
 
-    @skipUnless(SEED.exists(), "../shared/seed is absent")
+    @needs_seed
     def test_imported_seed_renders_every_part(self):
         import_files([SEED])
         article = Article.objects.get()
@@ -77,15 +81,21 @@ class ArticleChangePageTests(AdminTestCase):
         response = self.client.get(url)
         form = response.context["adminform"].form
         data = {key: value for key, value in form.initial.items() if value is not None and not isinstance(value, list)}
-        data.update({
-            "headline_de": "Neue deutsche Fassung",
-            "teaser_de": "Vorspann",
-            "body_de": "<p>Text</p><script>alert(1)</script>",
-            "status_ar": "draft", "status_de": "draft",
-            "source_links-TOTAL_FORMS": "0", "source_links-INITIAL_FORMS": "0",
-            "captions-TOTAL_FORMS": "0", "captions-INITIAL_FORMS": "0",
-            "pending_updates-TOTAL_FORMS": "0", "pending_updates-INITIAL_FORMS": "0",
-        })
+        data.update(
+            {
+                "headline_de": "Neue deutsche Fassung",
+                "teaser_de": "Vorspann",
+                "body_de": "<p>Text</p><script>alert(1)</script>",
+                "status_ar": "draft",
+                "status_de": "draft",
+                "source_links-TOTAL_FORMS": "0",
+                "source_links-INITIAL_FORMS": "0",
+                "captions-TOTAL_FORMS": "0",
+                "captions-INITIAL_FORMS": "0",
+                "pending_updates-TOTAL_FORMS": "0",
+                "pending_updates-INITIAL_FORMS": "0",
+            }
+        )
         data.pop("categories", None)
         data.pop("related", None)
         response = self.client.post(url, data)
@@ -127,13 +137,17 @@ class ArticleListTests(AdminTestCase):
                 self.assertEqual(self.client.get(reverse(f"admin:articles_{name}_changelist")).status_code, 200)
                 response = self.client.get(reverse(f"admin:articles_{name}_add"))
                 self.assertEqual(response.status_code, 200)
-        self.assertIn('dir="rtl"', input_tag(self.client.get(reverse("admin:articles_source_add")).content.decode(), "name_ar"))
+        self.assertIn(
+            'dir="rtl"', input_tag(self.client.get(reverse("admin:articles_source_add")).content.decode(), "name_ar")
+        )
 
     def test_autocomplete_for_sources_and_categories(self):
         make_source(code="reuters", name_ar="رويترز", name_de="Reuters")
         make_category(name_de="Wirtschaft", name_ar="اقتصاد")
         article_field = {"app_label": "articles", "model_name": "article"}
-        response = self.client.get(reverse("admin:autocomplete"), {**article_field, "field_name": "categories", "term": "Wirt"})
+        response = self.client.get(
+            reverse("admin:autocomplete"), {**article_field, "field_name": "categories", "term": "Wirt"}
+        )
         self.assertContains(response, "Wirtschaft")
         response = self.client.get(
             reverse("admin:autocomplete"),
@@ -148,7 +162,9 @@ class ImageAdminTests(AdminTestCase):
         response = self.client.post(url, {"file": SimpleUploadedFile("x.jpg", b"not an image"), "archive_title": "x"})
         self.assertEqual(response.status_code, 200)
         self.assertFalse(Image.objects.exists())
-        response = self.client.post(url, {"file": picture_upload(width=320, height=200), "archive_title": "Test", "credit": "Newsroom"})
+        response = self.client.post(
+            url, {"file": picture_upload(width=320, height=200), "archive_title": "Test", "credit": "Newsroom"}
+        )
         self.assertEqual(response.status_code, 302)
         image = Image.objects.get()
         self.assertEqual((image.width, image.height), (320, 200))
@@ -162,7 +178,7 @@ class ImportPageTests(AdminTestCase):
         files = [
             SimpleUploadedFile("arabic.txt", ARABIC_PAGE.encode()),
             SimpleUploadedFile("german.txt", GERMAN_PAGE.encode()),
-            SimpleUploadedFile("broken.txt", "Nur eine Zeile".encode()),
+            SimpleUploadedFile("broken.txt", b"Nur eine Zeile"),
         ]
         response = self.client.post(url, {"files": files, "format": "auto", "language": ""})
         self.assertEqual(response.status_code, 200)
@@ -189,20 +205,31 @@ class ImportPageTests(AdminTestCase):
     @override_settings(IMPORT_MAX_FILE_BYTES=100)
     def test_large_upload_refused(self):
         response = self.client.post(
-            reverse("admin:interchange_import"), {"files": [SimpleUploadedFile("big.txt", b"x" * 200)], "format": "auto"}
+            reverse("admin:interchange_import"),
+            {"files": [SimpleUploadedFile("big.txt", b"x" * 200)], "format": "auto"},
         )
         self.assertContains(response, "larger than")
 
 
 class PendingUpdateAdminTests(AdminTestCase):
     def test_review_and_apply_an_agency_version(self):
-        from interchange.models import PendingUpdate
 
         article = make_article(languages=("ar",))
         pending = PendingUpdate.objects.create(
-            article=article, language="ar", source_format="ninjs", source_version="2", fingerprint="f" * 64,
-            payload={"identifier": "urn:x", "language": "ar", "headline": "عنوان الوكالة", "teaser": "مقدمة", "body_html": "<p>نص</p>",
-                     "format": "ninjs", "images": []},
+            article=article,
+            language="ar",
+            source_format="ninjs",
+            source_version="2",
+            fingerprint="f" * 64,
+            payload={
+                "identifier": "urn:x",
+                "language": "ar",
+                "headline": "عنوان الوكالة",
+                "teaser": "مقدمة",
+                "body_html": "<p>نص</p>",
+                "format": "ninjs",
+                "images": [],
+            },
         )
         article.source_identifier = "urn:x"
         article.save()
@@ -223,8 +250,6 @@ class PendingUpdateAdminTests(AdminTestCase):
 
 class ZipImportPageTests(AdminTestCase):
     def test_zip_preview_lists_each_item(self):
-        import io
-        import zipfile
 
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w") as archive:

@@ -1,4 +1,5 @@
 """The read-only ninjs API: only what readers may see, filtered and paginated."""
+
 from datetime import timedelta
 
 from django.test import TestCase
@@ -34,9 +35,15 @@ class ArticleApiTests(TestCase):
 
     def test_filters(self):
         self.assertEqual(self.codes(self.get("/api/articles/", language="ar", source="dpa")), {self.arabic.short_code})
-        self.assertEqual(self.codes(self.get("/api/articles/", language="ar", category=self.culture.slug_ar)), {self.both.short_code})
-        self.assertEqual(self.codes(self.get("/api/articles/", language="de", category=self.culture.slug_de)), {self.both.short_code})
-        self.assertEqual(self.codes(self.get("/api/articles/", language="ar", category=str(self.culture.pk))), {self.both.short_code})
+        self.assertEqual(
+            self.codes(self.get("/api/articles/", language="ar", category=self.culture.slug_ar)), {self.both.short_code}
+        )
+        self.assertEqual(
+            self.codes(self.get("/api/articles/", language="de", category=self.culture.slug_de)), {self.both.short_code}
+        )
+        self.assertEqual(
+            self.codes(self.get("/api/articles/", language="ar", category=str(self.culture.pk))), {self.both.short_code}
+        )
         later = (timezone.now() + timedelta(minutes=1)).isoformat()
         self.assertEqual(self.codes(self.get("/api/articles/", language="ar", published_after=later)), set())
         self.assertEqual(len(self.codes(self.get("/api/articles/", language="ar", published_before=later))), 2)

@@ -1,12 +1,16 @@
 """The admin in a real browser: the second editor sees who holds the lock, and the page asks no other host."""
+
+import pytest
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
 from django.urls import reverse
 
-from workflow.models import EditLock
 from tests.browser import BrowserTestCase
 from tests.factories import make_article, make_user
+from workflow.models import EditLock
+
+pytestmark = pytest.mark.browser
 
 
 class AdminLockBrowserTests(BrowserTestCase):

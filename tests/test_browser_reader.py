@@ -1,10 +1,23 @@
-"""The reader site in Debian's Chromium at phone and desktop widths: direction, dates, credits, links, no foreign hosts."""
+"""The reader site in Chromium at phone and desktop widths: direction, dates, credits, links, no foreign hosts."""
+
+import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
 from articles.models import Article
 from tests.browser import DESKTOP, PHONE, BrowserTestCase
-from tests.factories import SEED, import_seed, make_article, make_category, make_source, picture_upload, temporary_media
+from tests.factories import (
+    SEED,
+    import_seed,
+    make_article,
+    make_category,
+    make_source,
+    needs_seed,
+    picture_upload,
+    temporary_media,
+)
+
+pytestmark = pytest.mark.browser
 
 
 @temporary_media()
@@ -13,11 +26,16 @@ class ReaderBrowserTests(BrowserTestCase):
         cache.clear()
         category = make_category()
         self.article = make_article(
-            publish=("ar", "de"), images=2, sources=[make_source(), make_source("dpa", "د ب ا", "dpa")], categories=[category],
+            publish=("ar", "de"),
+            images=2,
+            sources=[make_source(), make_source("dpa", "د ب ا", "dpa")],
+            categories=[category],
             body_ar="<p>فقرة أولى.</p><p>فقرة ثانية.</p><p>فقرة ثالثة.</p>",
             body_de="<p>Erster Absatz.</p><p>Zweiter Absatz.</p><p>Dritter Absatz.</p>",
         )
-        self.article.published_at_ar = self.article.published_at_de = timezone.make_aware(timezone.datetime(2016, 11, 6, 10))
+        self.article.published_at_ar = self.article.published_at_de = timezone.make_aware(
+            timezone.datetime(2016, 11, 6, 10)
+        )
         self.article.save()
         lead = self.article.captions.get(position=0).image
         lead.file = picture_upload(width=1200, height=675)
@@ -84,9 +102,8 @@ class ReaderBrowserTests(BrowserTestCase):
         self.assertGreaterEqual(page.locator(".card").count(), 1)
         self.assertNoThirdPartyRequests(page)
 
+    @needs_seed
     def test_seed_page(self):
-        if self.seed_article is None:
-            self.skipTest("seed absent")
         for viewport, label in ((PHONE, "phone"), (DESKTOP, "desktop")):
             page = self.visit(self.seed_article.get_absolute_url("ar"), viewport, f"seed-ar-{label}")
             self.assertEqual(page.get_attribute("html", "dir"), "rtl")

@@ -1,8 +1,10 @@
 """Management commands: export, demo content, and the settings they start with."""
+
 import json
 import os
 import subprocess
 import sys
+import tempfile
 from io import StringIO
 
 from django.conf import settings
@@ -35,12 +37,13 @@ class ExportTests(TestCase):
         self.assertEqual(lead["descriptions"][0]["value"], "Bildunterschrift 0")
 
     def test_filters_and_output_file(self):
-        import tempfile
 
         first = make_article()
         make_article()
         path = os.path.join(tempfile.mkdtemp(), "out.json")
-        call_command("export_articles", "--language", "ar", "--short-code", first.short_code, "--output", path, stderr=StringIO())
+        call_command(
+            "export_articles", "--language", "ar", "--short-code", first.short_code, "--output", path, stderr=StringIO()
+        )
         with open(path, encoding="utf-8") as exported:
             items = json.load(exported)
         self.assertEqual([(item["language"], item["altids"][0]["value"]) for item in items], [("ar", first.short_code)])
@@ -72,8 +75,15 @@ class SettingsTests(SimpleTestCase):
         environment = {key: value for key, value in os.environ.items() if key not in ("SECRET_KEY", "DEBUG")}
         environment.update(env, DJANGO_SETTINGS_MODULE="newsroom.settings")
         return subprocess.run(
-            [sys.executable, "-c", "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"],
-            cwd=settings.BASE_DIR, env=environment, capture_output=True, text=True,
+            [
+                sys.executable,
+                "-c",
+                "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)",
+            ],
+            cwd=settings.BASE_DIR,
+            env=environment,
+            capture_output=True,
+            text=True,
         )
 
     def test_production_without_secret_key_stops(self):

@@ -1,4 +1,5 @@
 """RSS/Atom feeds: per language and per category, only published versions, never embargoed ones."""
+
 from django.core.cache import cache
 from django.test import TestCase
 from django.utils import timezone
@@ -14,7 +15,9 @@ class FeedTests(TestCase):
         cls.both = make_article(publish=("ar", "de"), categories=[cls.category])
         cls.arabic_only = make_article(publish=("ar",), headline_ar="خبر عربي فقط", headline_de="Nur Entwurf")
         cls.embargoed = make_article(
-            publish=("ar", "de"), headline_de="Gesperrt", headline_ar="محظور",
+            publish=("ar", "de"),
+            headline_de="Gesperrt",
+            headline_ar="محظور",
             embargoed_until=timezone.now() + timezone.timedelta(hours=3),
         )
 

@@ -1,10 +1,14 @@
 """The Arabic and German catalogues: complete, six Arabic plural forms, and the seed's own wordings."""
+
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.test import SimpleTestCase, TestCase
 from django.utils import translation
 from django.utils.translation import gettext, ngettext
+
+from tests.factories import make_article
 
 LOCALE = Path(settings.BASE_DIR) / "locale"
 
@@ -28,7 +32,9 @@ class CatalogueTests(SimpleTestCase):
         header = (LOCALE / "ar" / "LC_MESSAGES" / "django.po").read_text(encoding="utf-8")
         self.assertIn("nplurals=6;", header)
         with translation.override("ar"):
-            forms = {ngettext("%(shown)s article", "%(shown)s articles", n) % {"shown": n} for n in (0, 1, 2, 3, 11, 100)}
+            forms = {
+                ngettext("%(shown)s article", "%(shown)s articles", n) % {"shown": n} for n in (0, 1, 2, 3, 11, 100)
+            }
         self.assertEqual(len(forms), 6, forms)
 
     def test_the_seeds_wordings(self):
@@ -45,9 +51,6 @@ class CatalogueTests(SimpleTestCase):
 
 class TranslatedPagesTests(TestCase):
     def test_admin_in_arabic_and_german(self):
-        from django.contrib.auth.models import User
-
-        from .factories import make_article
 
         make_article()  # an empty list has no column headers
         self.client.force_login(User.objects.create_superuser("ed", "ed@example.com", "pw"))

@@ -1,17 +1,17 @@
 """The DW article page parser: our own small pages (Arabic, German) and a real DW page in ../shared."""
+
 import json
-from datetime import datetime, timezone
-from pathlib import Path
+from datetime import UTC, datetime
 
 import lxml.html
 import pytest
-from django.conf import settings
 
 from interchange.importers import dwhtml
 from interchange.importers.base import ParsedItem, ParseError
+from tests.factories import SAMPLES as SHARED_SAMPLES
+from tests.factories import needs_samples
 
-SAMPLES = Path(settings.BASE_DIR).parent / "shared" / "samples" / "dw-html"
-needs_samples = pytest.mark.skipif(not SAMPLES.is_dir(), reason="../shared/samples is not here")
+SAMPLES = SHARED_SAMPLES / "dw-html"
 
 PAGE_AR = """<!doctype html>
 <html lang="ar" dir="rtl">
@@ -82,14 +82,18 @@ def test_arabic_page():
     assert item.teaser == "ملخص قصير للمقال."
     assert item.byline == "كاتب أول، كاتبة ثانية"
     assert item.categories == ["سياسة", "ألمانيا"]
-    assert item.published_at == datetime(2024, 2, 1, 8, 30, tzinfo=timezone.utc)
-    assert item.updated_at == datetime(2024, 2, 1, 9, 0, tzinfo=timezone.utc)
+    assert item.published_at == datetime(2024, 2, 1, 8, 30, tzinfo=UTC)
+    assert item.updated_at == datetime(2024, 2, 1, 9, 0, tzinfo=UTC)
     assert item.body_html == (
         '<p>الفقرة الأولى مع <a href="https://www.dw.com/ar/t-2">رابط</a>.</p><h2>عنوان فرعي</h2><p>الفقرة الثانية.</p>'
     )
     lead, inline = item.images
     assert (lead.placement, lead.archive_title, lead.caption, lead.credit) == (
-        "lead", "Deutschland Bonn Rhein Brücke", "جسر فوق النهر", "Beispiel/Agentur")
+        "lead",
+        "Deutschland Bonn Rhein Brücke",
+        "جسر فوق النهر",
+        "Beispiel/Agentur",
+    )
     assert (lead.remote_url, lead.width, lead.identifier) == ("https://static.dw.com/image/123_605.jpg", 1199, "123")
     assert (inline.placement, inline.paragraph, inline.identifier) == ("inline", 1, "456")
     assert (inline.archive_title, inline.caption, inline.credit) == ("Archiv Titel zwei", "صورة ثانية", "مصور")
@@ -100,7 +104,7 @@ def test_page_without_short_link_or_json_ld():
     (item,) = dwhtml.parse(PAGE_DE.encode(), "de.html")
     assert item.identifier == "a-33334444" and item.short_code == ""
     assert item.teaser == "Kurzer Vorspann."
-    assert item.published_at == datetime(2024, 3, 5, tzinfo=timezone.utc)
+    assert item.published_at == datetime(2024, 3, 5, tzinfo=UTC)
     assert any("only the day" in warning for warning in item.warnings)
     assert item.body_html == "<p>Nur ein Absatz.</p>"
 

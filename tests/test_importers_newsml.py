@@ -1,15 +1,15 @@
 """The NewsML-G2 parser: our own items (German, Arabic, packages, hostile XML) and IPTC's / dpa's samples."""
-from datetime import datetime, timezone
-from pathlib import Path
+
+from datetime import UTC, datetime
 
 import pytest
-from django.conf import settings
 
 from interchange.importers import newsml
 from interchange.importers.base import ParsedItem, ParseError
+from tests.factories import SAMPLES as SHARED_SAMPLES
+from tests.factories import needs_samples
 
-SAMPLES = Path(settings.BASE_DIR).parent / "shared" / "samples" / "newsml-g2"
-needs_samples = pytest.mark.skipif(not SAMPLES.is_dir(), reason="../shared/samples is not here")
+SAMPLES = SHARED_SAMPLES / "newsml-g2"
 
 NEWS_ITEM = """<?xml version="1.0" encoding="UTF-8"?>
 <newsItem xmlns="http://iptc.org/std/nar/2006-10-01/" guid="urn:test:g2:de:1" version="4" xml:lang="de">
@@ -173,9 +173,9 @@ def test_news_item_with_xhtml_body():
     assert item.dateline == "Bonn (test)"
     assert item.agencies == ["Beispielagentur", "Zweite Quelle"]
     assert item.categories == ["Wetter", "medtop:2"]
-    assert item.published_at == datetime(2024, 5, 2, 9, 0, tzinfo=timezone.utc)
-    assert item.updated_at == datetime(2024, 5, 2, 10, 0, tzinfo=timezone.utc)
-    assert item.embargoed_until == datetime(2024, 5, 3, 5, 0, tzinfo=timezone.utc)
+    assert item.published_at == datetime(2024, 5, 2, 9, 0, tzinfo=UTC)
+    assert item.updated_at == datetime(2024, 5, 2, 10, 0, tzinfo=UTC)
+    assert item.embargoed_until == datetime(2024, 5, 3, 5, 0, tzinfo=UTC)
     assert item.body_html == (
         '<p>Erster Absatz mit <a href="https://example.org/x">Link</a>.</p> <h2>Zwischentitel</h2> '
         "<p>Letzter Absatz.</p>"
@@ -204,7 +204,7 @@ def test_nitf_body_in_arabic():
     assert item.body_html == "<p>الفقرة الأولى.</p> <h2>عنوان فرعي</h2> <p>الفقرة الثانية.</p>"
     texts = [note["text"] for note in item.internal["ednotes"]]
     assert "ملاحظة داخلية" in texts and "للتحرير فقط" in texts
-    assert item.published_at == item.updated_at == datetime(2024, 6, 1, 9, 0, tzinfo=timezone.utc)
+    assert item.published_at == item.updated_at == datetime(2024, 6, 1, 9, 0, tzinfo=UTC)
 
 
 def test_language_override():
@@ -272,7 +272,7 @@ def test_dpa_sample():
     (item,) = newsml.parse((SAMPLES / "dpa_with_dateline.xml").read_bytes(), "dpa.xml")
     assert item.identifier.startswith("urn:newsml:dpa.com:")
     assert (item.language, item.version, item.pubstatus, item.agencies) == ("de", "2", "usable", ["dpa"])
-    assert item.updated_at == datetime(2025, 1, 28, 8, 18, 34, tzinfo=timezone.utc)
+    assert item.updated_at == datetime(2025, 1, 28, 8, 18, 34, tzinfo=UTC)
     assert item.dateline.endswith("(dpa)")
     assert item.byline.endswith("dpa")
     assert item.teaser and item.headline

@@ -1,16 +1,16 @@
 """The ninjs parser: our own 1.x/2.x/3.x items, and IPTC's samples in ../shared when they are there."""
+
 import json
-from datetime import datetime, timezone
-from pathlib import Path
+from datetime import UTC, datetime
 
 import pytest
-from django.conf import settings
 
 from interchange.importers import ninjs
 from interchange.importers.base import ParsedItem, ParseError
+from tests.factories import SAMPLES as SHARED_SAMPLES
+from tests.factories import needs_samples
 
-SAMPLES = Path(settings.BASE_DIR).parent / "shared" / "samples" / "ninjs"
-needs_samples = pytest.mark.skipif(not SAMPLES.is_dir(), reason="../shared/samples is not here")
+SAMPLES = SHARED_SAMPLES / "ninjs"
 
 
 def encode(obj):
@@ -50,8 +50,13 @@ ITEM_2 = {
                 {"name": "big", "href": "https://img.example.org/1-big.jpg", "width": 1600, "height": 900},
             ],
         },
-        {"name": "second", "uri": "urn:test:pic:2", "type": "picture", "by": "Fotografin B",
-         "renditions": [{"name": "file", "href": "./pictures/2.jpg", "width": 800, "height": 600}]},
+        {
+            "name": "second",
+            "uri": "urn:test:pic:2",
+            "type": "picture",
+            "by": "Fotografin B",
+            "renditions": [{"name": "file", "href": "./pictures/2.jpg", "width": 800, "height": 600}],
+        },
         {"name": "clip", "uri": "urn:test:video:1", "type": "video"},
     ],
 }
@@ -93,8 +98,13 @@ ITEM_3 = {
     "infoSources": [{"name": "KNA"}],
     "edNote": "Intern: Quelle prüfen",
     "associations": [
-        {"name": "pic", "uri": "urn:test:pic:3", "type": "picture", "copyrightHolder": "Foto Beispiel",
-         "renditions": [{"name": "x", "href": "https://img.example.org/3.jpg", "width": 10, "height": 10}]}
+        {
+            "name": "pic",
+            "uri": "urn:test:pic:3",
+            "type": "picture",
+            "copyrightHolder": "Foto Beispiel",
+            "renditions": [{"name": "x", "href": "https://img.example.org/3.jpg", "width": 10, "height": 10}],
+        }
     ],
 }
 
@@ -119,9 +129,9 @@ def test_ninjs_2():
     # The HTML body is preferred to the plain one.
     assert item.body_html == "<p>Erster Absatz.</p><p>Zweiter Absatz.</p>"
     assert item.version == "3"
-    assert item.published_at == datetime(2024, 3, 1, 8, 0, tzinfo=timezone.utc)
-    assert item.updated_at == datetime(2024, 3, 1, 9, 0, tzinfo=timezone.utc)
-    assert item.embargoed_until == datetime(2024, 3, 2, 6, 0, tzinfo=timezone.utc)
+    assert item.published_at == datetime(2024, 3, 1, 8, 0, tzinfo=UTC)
+    assert item.updated_at == datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
+    assert item.embargoed_until == datetime(2024, 3, 2, 6, 0, tzinfo=UTC)
     assert item.byline == "Von Anna Beispiel"
     assert item.dateline == "Bonn"
     assert item.categories == ["Verkehr", "http://example.org/s/2"]
@@ -163,9 +173,9 @@ def test_ninjs_3_camel_case():
     assert item.pubstatus == "withheld"
     assert item.teaser == "Viele Gäste."
     assert item.body_html == "<p>Ein Absatz.</p><p>Noch einer.</p>"
-    assert item.published_at == datetime(2024, 4, 5, 11, 0, tzinfo=timezone.utc)
-    assert item.updated_at == datetime(2024, 4, 5, 12, 30, tzinfo=timezone.utc)
-    assert item.embargoed_until == datetime(2024, 4, 6, tzinfo=timezone.utc)
+    assert item.published_at == datetime(2024, 4, 5, 11, 0, tzinfo=UTC)
+    assert item.updated_at == datetime(2024, 4, 5, 12, 30, tzinfo=UTC)
+    assert item.embargoed_until == datetime(2024, 4, 6, tzinfo=UTC)
     assert item.short_code == "4abCd"
     assert item.agencies == ["KNA"]
     assert item.internal["ednotes"][0]["text"] == "Intern: Quelle prüfen"
@@ -230,7 +240,7 @@ def test_invalid_items_are_rejected_with_a_reason(change, reason):
     "data, reason",
     [
         (b'{"uri": "urn:x", "headlines": [', "not valid JSON"),
-        ("{\"uri\": \"urn:x\", \"headlines\": [{\"value\": \"Stra\u00dfe\"}]}".encode("latin-1"), "not valid utf-8"),
+        ('{"uri": "urn:x", "headlines": [{"value": "Stra\u00dfe"}]}'.encode("latin-1"), "not valid utf-8"),
         (b"[]", "no ninjs items"),
         (b"[" * 100_000 + b"]" * 100_000, "JSON"),
         (b"42", "object"),
@@ -274,7 +284,7 @@ def test_sample_details():
 
     dpa = one("2.1_dpa_text.json")
     assert (dpa.language, dpa.version, dpa.agencies) == ("de", "2", ["dpa"])
-    assert (dpa.published_at or dpa.updated_at) == datetime(2019, 5, 10, 14, 2, 28, tzinfo=timezone.utc)
+    assert (dpa.published_at or dpa.updated_at) == datetime(2019, 5, 10, 14, 2, 28, tzinfo=UTC)
     assert dpa.body_html.count("<p>") == 9
     nb = one("2.1_ntb_text.json")
     assert nb.language == "nb"

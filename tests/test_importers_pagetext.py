@@ -1,17 +1,20 @@
 """The page-text importer (the seed's format) and the writer it shares with the other formats."""
+
 import datetime
 import html
+import tempfile
 from io import StringIO
 from pathlib import Path
-from unittest import skipUnless
 
 from django.core.management import CommandError, call_command
 from django.test import TestCase
 from django.utils import timezone
 
-from interchange.importers import ParseError, pagetext, parse
-from interchange.writer import CREATED, FAILED, UNCHANGED, UPDATED, import_files
 from articles.models import Article, Caption, Image, Placement, Source, Status
+from interchange.importers import ParseError, pagetext, parse
+from interchange.importers.base import ParsedItem
+from interchange.writer import CREATED, FAILED, UNCHANGED, UPDATED, import_files, import_items
+from tests.factories import needs_seed
 
 from .factories import SEED
 
@@ -82,7 +85,10 @@ class ParsePageTextTests(TestCase):
         self.assertEqual(item.identifier, "https://p.dw.com/p/TEST1")
         self.assertEqual(item.initials, "ن.ح/ع.س")
         self.assertEqual(item.agencies, ["د ب أ", "أ ف ب", "رويترز"])
-        self.assertEqual([image.archive_title for image in item.images], ["Botanischer Garten Gewächshaus", "Botanischer Garten Besucher"])
+        self.assertEqual(
+            [image.archive_title for image in item.images],
+            ["Botanischer Garten Gewächshaus", "Botanischer Garten Besucher"],
+        )
         self.assertEqual(item.images[0].placement, "lead")
         self.assertEqual(item.images[1].caption, "زوار في الجناح الجديد.")
         self.assertEqual(item.images[1].credit, "Newsroom/Archiv")
@@ -120,7 +126,7 @@ class ParsePageTextTests(TestCase):
         self.assertEqual(parse(ARABIC_PAGE.encode(), "page.txt")[0].format, "pagetext")
 
 
-@skipUnless(SEED.exists(), "../shared/seed is absent")
+@needs_seed
 class SeedImportTests(TestCase):
     """The reference article imports with every part exactly right."""
 
@@ -185,7 +191,6 @@ class SeedImportTests(TestCase):
 
 class WriterTests(TestCase):
     def setUp(self):
-        import tempfile
 
         self.tmp = tempfile.mkdtemp()
 
@@ -222,7 +227,9 @@ class WriterTests(TestCase):
         self.assertEqual(Article.objects.get().short_code, "TEST2")
 
     def test_publish_refuses_incomplete_version_and_rolls_back(self):
-        page = GERMAN_PAGE.replace("https://p.dw.com/p/TEST2\n", "https://p.dw.com/p/TEST2\nNeues Bild Archiv\nBild: Newsroom/Test\n")
+        page = GERMAN_PAGE.replace(
+            "https://p.dw.com/p/TEST2\n", "https://p.dw.com/p/TEST2\nNeues Bild Archiv\nBild: Newsroom/Test\n"
+        )
         summary = import_files([write(self.tmp, "d.txt", page)], publish=True)
         self.assertEqual(summary.count(CREATED), 1)
         self.assertTrue(Article.objects.get().is_published("de"))
@@ -234,8 +241,6 @@ class WriterTests(TestCase):
         self.assertFalse(Image.objects.exists())
 
     def test_other_language_item_needs_language_option(self):
-        from interchange.importers.base import ParsedItem
-        from interchange.writer import import_items
 
         outcome = import_items([ParsedItem(identifier="x", language="en", headline="Hello")])[0]
         self.assertEqual(outcome.status, FAILED)
@@ -247,7 +252,6 @@ class WriterTests(TestCase):
 
 class ImportCommandTests(TestCase):
     def test_output_and_exit_code(self):
-        import tempfile
 
         tmp = tempfile.mkdtemp()
         good = write(tmp, "good.txt", GERMAN_PAGE)
@@ -263,7 +267,6 @@ class ImportCommandTests(TestCase):
         self.assertIn("imported 1, updated 0, unchanged 0, failed 1", text)
 
     def test_folder_needs_recursive(self):
-        import tempfile
 
         tmp = tempfile.mkdtemp()
         write(tmp, "a.txt", ARABIC_PAGE)

@@ -1,17 +1,19 @@
 """The shared writer: identity and versions, editors' changes, pictures from folders and zips, whole batches."""
+
 import copy
 import io
 import json
 import tempfile
 import zipfile
 from pathlib import Path
-from unittest import skipUnless
 
 from django.test import TestCase
 
-from interchange.writer import CONFLICT, CREATED, FAILED, UNCHANGED, UPDATED, apply_pending_update, import_files
 from articles.models import Article, Image
 from interchange.models import PendingUpdate
+from interchange.writer import CONFLICT, CREATED, FAILED, UNCHANGED, UPDATED, apply_pending_update, import_files
+from tests.factories import needs_samples
+from tests.test_importers_newsml import NEWS_ITEM
 
 from .factories import SAMPLES, picture_bytes
 
@@ -24,17 +26,27 @@ ITEM = {
     "language": "ar",
     "headlines": [{"role": "main", "value": "افتتاح جسر جديد للمشاة"}],
     "descriptions": [{"role": "summary", "value": "يربط الجسر ضفتي النهر."}],
-    "bodies": [{"role": "main", "contenttype": "text/html", "value": "<p>افتتح الجسر صباح اليوم.</p><p>ويبلغ طوله مئتي متر.</p>"}],
+    "bodies": [
+        {
+            "role": "main",
+            "contenttype": "text/html",
+            "value": "<p>افتتح الجسر صباح اليوم.</p><p>ويبلغ طوله مئتي متر.</p>",
+        }
+    ],
     "infosources": [{"name": "د ب أ"}],
     "associations": [
         {
-            "name": "main", "uri": "urn:newsroom-test:pic:1", "type": "picture",
+            "name": "main",
+            "uri": "urn:newsroom-test:pic:1",
+            "type": "picture",
             "descriptions": [{"role": "caption", "value": "الجسر الجديد."}],
             "copyrightholder": "Newsroom/Test",
             "renditions": [{"name": "original", "href": "pictures/bridge.jpg", "width": 64, "height": 48}],
         },
         {
-            "name": "second", "uri": "urn:newsroom-test:pic:2", "type": "picture",
+            "name": "second",
+            "uri": "urn:newsroom-test:pic:2",
+            "type": "picture",
             "copyrightholder": "Agentur/Test",
             "renditions": [{"name": "original", "href": "https://images.example.org/2.jpg"}],
         },
@@ -178,7 +190,6 @@ class BatchTests(WriterTestCase):
 
 class NonPublicTests(WriterTestCase):
     def test_ednotes_and_non_public_parts_stay_internal(self):
-        from .test_importers_newsml import NEWS_ITEM
 
         path = self.folder / "item.xml"
         path.write_text(NEWS_ITEM.replace("stat:withheld", "stat:usable"), encoding="utf-8")
@@ -188,19 +199,30 @@ class NonPublicTests(WriterTestCase):
             [article.headline_de, article.teaser_de, article.body_de, article.byline, article.dateline]
             + [caption.text_de for caption in article.captions.all()]
         )
-        for secret in ("Sperrfrist beachten", "Telefon 0000", "Nur intern", "Geheimer Absatz", "Kontakt: Redaktion", "xyz/ab"):
+        for secret in (
+            "Sperrfrist beachten",
+            "Telefon 0000",
+            "Nur intern",
+            "Geheimer Absatz",
+            "Kontakt: Redaktion",
+            "xyz/ab",
+        ):
             self.assertNotIn(secret, public)
         self.assertIn("Sperrfrist beachten", json.dumps(article.agency_metadata, ensure_ascii=False))
         self.assertEqual(article.agency_metadata["de"]["closing_line"], "dpa xyz/ab")
         self.assertIsNotNone(article.embargoed_until)
 
 
-@skipUnless(SAMPLES.is_dir(), "../shared/samples is absent")
+@needs_samples
 class SampleImportTests(TestCase):
     """Every real sample goes through the writer: imported with its key fields, or rejected with a reason."""
 
     def test_every_sample_imports_or_is_rejected(self):
-        files = sorted(p for p in SAMPLES.rglob("*") if p.suffix in {".json", ".xml", ".html"} and "schema" not in p.parts and "expected" not in p.name)
+        files = sorted(
+            p
+            for p in SAMPLES.rglob("*")
+            if p.suffix in {".json", ".xml", ".html"} and "schema" not in p.parts and "expected" not in p.name
+        )
         summary = import_files(files, language="de")
         by_file = {}
         for outcome in summary.outcomes:

@@ -1,4 +1,5 @@
 """Two editors on one article: stale forms are refused without losing text; the edit lock is shown and taken over."""
+
 from datetime import timedelta
 
 from django.contrib.admin.models import LogEntry
@@ -7,8 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article
-from workflow.models import EditLock
 from tests.factories import make_article, make_user
+from workflow.models import EditLock
 from workflow.transitions import WORKFLOW
 
 
@@ -46,8 +47,11 @@ class StaleFormTests(TestCase):
         self.assertEqual(Article.objects.get(pk=self.article.pk).headline_de, "Omars Schlagzeile")
 
         # After merging, the re-rendered form carries the version she has now seen, so her next save goes through.
-        merged = {**anna_form, "edit_version": response.context["adminform"].form.data["edit_version"],
-                  "headline_de": "Gemeinsame Schlagzeile"}
+        merged = {
+            **anna_form,
+            "edit_version": response.context["adminform"].form.data["edit_version"],
+            "headline_de": "Gemeinsame Schlagzeile",
+        }
         self.assertEqual(self.client.post(url, merged).status_code, 302)
         self.assertEqual(Article.objects.get(pk=self.article.pk).headline_de, "Gemeinsame Schlagzeile")
 

@@ -1,4 +1,5 @@
 """Articles, their language versions, sources, categories and images."""
+
 import io
 from datetime import timedelta
 
@@ -71,7 +72,11 @@ class LanguageVersionTests(TestCase):
 
 class CreditLineTests(TestCase):
     def test_initials_and_agencies_in_the_articles_order(self):
-        sources = [make_source("afp", "ا ف ب", "AFP"), make_source("reuters", "رويترز", "Reuters"), make_source("dpa", "د ب ا", "dpa")]
+        sources = [
+            make_source("afp", "ا ف ب", "AFP"),
+            make_source("reuters", "رويترز", "Reuters"),
+            make_source("dpa", "د ب ا", "dpa"),
+        ]
         article = make_article(sources=sources, initials_ar="ف.ي/أ.ح", initials_de="fy/ah")
         self.assertEqual(article.credit_line("ar"), "ف.ي/أ.ح (ا ف ب، رويترز، د ب ا)")
         self.assertEqual(article.credit_line("de"), "fy/ah (AFP, Reuters, dpa)")

@@ -1,17 +1,18 @@
 """Articles as ninjs: valid against IPTC's 2.2 schema, nothing internal, and a round trip through the importer."""
+
 import json
 import tempfile
 from io import StringIO
 from pathlib import Path
-from unittest import skipUnless
 
 import jsonschema
 from django.core.management import call_command
 from django.test import TestCase
 
-from interchange.writer import import_files
-from articles.models import Article, Caption, Placement
+from articles.models import Article, Caption
 from interchange.exporters.ninjs import to_ninjs, with_relations
+from interchange.writer import import_files
+from tests.factories import needs_samples
 
 from .factories import SAMPLES, SEED, make_article, make_category, make_source
 
@@ -36,8 +37,14 @@ def snapshot(article, language):
         "published": article.published_at_in(language),
         "sources": [source.code for source in article.ordered_sources()],
         "captions": [
-            (c.placement, c.paragraph, c.text_for(language), c.image.credit, c.image.archive_title,
-             getattr(c.image, f"alt_text_{language}") or "")
+            (
+                c.placement,
+                c.paragraph,
+                c.text_for(language),
+                c.image.credit,
+                c.image.archive_title,
+                getattr(c.image, f"alt_text_{language}") or "",
+            )
             for c in captions
         ],
     }
@@ -45,7 +52,9 @@ def snapshot(article, language):
 
 class ExportContentTests(TestCase):
     def test_internal_metadata_never_exported(self):
-        article = make_article(agency_metadata={"de": {"ednotes": [{"text": "Nur intern"}], "closing_line": "dpa ab/cd"}})
+        article = make_article(
+            agency_metadata={"de": {"ednotes": [{"text": "Nur intern"}], "closing_line": "dpa ab/cd"}}
+        )
         text = json.dumps([to_ninjs(article, "ar"), to_ninjs(article, "de")], ensure_ascii=False)
         self.assertNotIn("Nur intern", text)
         self.assertNotIn("ab/cd", text)
@@ -58,14 +67,18 @@ class ExportContentTests(TestCase):
         self.assertEqual(len(items), 3)
 
 
-@skipUnless(SCHEMA.exists(), "../shared/samples is absent (it holds IPTC's ninjs schema)")
+@needs_samples
 class SchemaTests(TestCase):
     def test_every_export_is_valid_ninjs_2_2(self):
         schema = json.loads(SCHEMA.read_text())
         validator = jsonschema.validators.validator_for(schema)(schema)
         make_article(
-            publish=("ar",), sources=[make_source("afp"), make_source("reuters")], images=3,
-            categories=[make_category()], byline="Von Test", dateline="Bonn",
+            publish=("ar",),
+            sources=[make_source("afp"), make_source("reuters")],
+            images=3,
+            categories=[make_category()],
+            byline="Von Test",
+            dateline="Bonn",
         )
         make_article(languages=("de",))
         if SEED.exists():
@@ -81,8 +94,11 @@ class RoundTripTests(TestCase):
     def test_export_then_import_into_an_empty_database_reproduces_the_items(self):
         articles = [
             make_article(
-                publish=("ar", "de"), sources=[make_source("dpa"), make_source("afp")], images=3,
-                initials_ar="ت.ج/ع.م", initials_de="tj/am",
+                publish=("ar", "de"),
+                sources=[make_source("dpa"), make_source("afp")],
+                images=3,
+                initials_ar="ت.ج/ع.م",
+                initials_de="tj/am",
             ),
             make_article(languages=("ar",), sources=[make_source("reuters")]),
         ]
@@ -91,7 +107,9 @@ class RoundTripTests(TestCase):
             articles.append(Article.objects.get(short_code="2SFM4"))
         before = {
             (article.short_code, language): snapshot(article, language)
-            for article in articles for language in ("ar", "de") if article.has_language(language)
+            for article in articles
+            for language in ("ar", "de")
+            if article.has_language(language)
         }
         path = Path(tempfile.mkdtemp()) / "export.json"
         call_command("export_articles", "--output", str(path), stderr=StringIO())
@@ -102,8 +120,12 @@ class RoundTripTests(TestCase):
         self.assertEqual(summary.failed, [])
         after = {
             (article.short_code, language): snapshot(article, language)
-            for article in Article.objects.all() for language in ("ar", "de") if article.has_language(language)
+            for article in Article.objects.all()
+            for language in ("ar", "de")
+            if article.has_language(language)
         }
         self.assertEqual(after, before)
         # And importing the same export again changes nothing.
-        self.assertEqual(str(import_files([path])).split(", ")[:3], ["imported 0", "updated 0", f"unchanged {len(before)}"])
+        self.assertEqual(
+            str(import_files([path])).split(", ")[:3], ["imported 0", "updated 0", f"unchanged {len(before)}"]
+        )

@@ -1,4 +1,5 @@
 """publish_scheduled: publishes what is due, unpublishes what expired, once, even with several runs at once."""
+
 import threading
 from datetime import timedelta
 from io import StringIO
@@ -12,8 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article, Status
-from workflow.models import JobRun
 from tests.factories import make_article, make_user
+from workflow.models import JobRun
 from workflow.transitions import WORKFLOW
 
 
@@ -128,7 +129,9 @@ class ConcurrentRunsTests(TransactionTestCase):
             thread.start()
         for thread in threads:
             thread.join()
-        done = [(article.pk, language) for report in reports for article, language, _action, error in report if not error]
+        done = [
+            (article.pk, language) for report in reports for article, language, _action, error in report if not error
+        ]
         self.assertEqual(len(done), 24)
         self.assertEqual(len(set(done)), 24, "a language version was published twice")
         self.assertEqual(Article.objects.published("ar").count(), 12)

@@ -1,4 +1,5 @@
 """Renditions: the pure Pillow operations, the model methods that store them, and the rebuild command."""
+
 import io
 from io import StringIO
 
@@ -32,7 +33,10 @@ class PureOperationTests(TestCase):
     def test_encode_webp_and_jpeg(self):
         picture = PILImage.new("RGB", (40, 30), (10, 120, 200))
         for image_format, pillow_name in (("webp", "WEBP"), ("jpeg", "JPEG")):
-            with self.subTest(image_format), PILImage.open(io.BytesIO(renditions.encode(picture, image_format))) as decoded:
+            with (
+                self.subTest(image_format),
+                PILImage.open(io.BytesIO(renditions.encode(picture, image_format))) as decoded,
+            ):
                 self.assertEqual(decoded.format, pillow_name)
                 self.assertEqual(decoded.size, (40, 30))
         with self.assertRaises(ValueError):

@@ -1,10 +1,11 @@
 """Revisions: every admin save keeps one; two can be compared per language and one restored."""
+
 from django.test import TestCase
 from django.urls import reverse
 
-from workflow import revisions
 from articles.models import Article, Status
 from tests.factories import make_article, make_user
+from workflow import revisions
 from workflow.transitions import WORKFLOW
 
 
@@ -24,7 +25,9 @@ class RevisionTests(TestCase):
             data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0})
         data.update(changes)
         response = self.client.post(url, data)
-        self.assertEqual(response.status_code, 302, getattr(response, "context", None) and response.context["adminform"].form.errors)
+        self.assertEqual(
+            response.status_code, 302, getattr(response, "context", None) and response.context["adminform"].form.errors
+        )
 
     def test_every_save_keeps_a_revision_saying_what_changed(self):
         article = make_article()

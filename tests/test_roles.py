@@ -1,17 +1,26 @@
 """The three roles, through the admin as a browser would use it."""
+
 from django.contrib.auth.models import Group
 from django.test import TestCase
 from django.urls import reverse
 
 from articles.models import Article, Status
 from tests.factories import make_article, make_category, make_source, make_user
+from workflow.roles import ROLES
 
 
 class GroupsTests(TestCase):
     def test_migration_created_the_groups(self):
-        self.assertEqual(
-            set(Group.objects.values_list("name", flat=True)), {"reporter", "editor", "chief editor"}
-        )
+        self.assertEqual(set(Group.objects.values_list("name", flat=True)), {"reporter", "editor", "chief editor"})
+
+    def test_each_group_holds_exactly_its_roles_permissions(self):
+        for name, permissions in ROLES.items():
+            with self.subTest(role=name):
+                group = Group.objects.get(name=name)
+                held = {
+                    f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.select_related("content_type")
+                }
+                self.assertEqual(held, set(permissions))
 
     def test_custom_permissions_are_assigned(self):
         perms = lambda name: set(Group.objects.get(name=name).permissions.values_list("codename", flat=True))  # noqa: E731
@@ -61,7 +70,9 @@ class RoleTests(TestCase):
 
     def test_reporter_cannot_delete_or_manage_sources(self):
         self.client.force_login(self.reporter)
-        self.assertEqual(self.client.get(reverse("admin:articles_article_delete", args=[self.draft.pk])).status_code, 403)
+        self.assertEqual(
+            self.client.get(reverse("admin:articles_article_delete", args=[self.draft.pk])).status_code, 403
+        )
         self.assertEqual(self.client.get(reverse("admin:articles_source_add")).status_code, 403)
 
     def test_editor_publishes_schedules_corrects_unpublishes(self):
@@ -75,13 +86,17 @@ class RoleTests(TestCase):
 
     def test_editor_cannot_delete_or_manage_categories(self):
         self.client.force_login(self.editor)
-        self.assertEqual(self.client.get(reverse("admin:articles_article_delete", args=[self.draft.pk])).status_code, 403)
+        self.assertEqual(
+            self.client.get(reverse("admin:articles_article_delete", args=[self.draft.pk])).status_code, 403
+        )
         self.assertEqual(self.client.get(reverse("admin:articles_category_add")).status_code, 403)
         self.assertNotContains(self.client.get(reverse("admin:articles_article_changelist")), "delete_selected")
 
     def test_chief_editor_deletes_and_manages_sources_and_categories(self):
         self.client.force_login(self.chief)
-        self.assertEqual(self.client.get(reverse("admin:articles_source_change", args=[make_source().pk])).status_code, 200)
+        self.assertEqual(
+            self.client.get(reverse("admin:articles_source_change", args=[make_source().pk])).status_code, 200
+        )
         category = make_category()
         response = self.client.post(
             reverse("admin:articles_category_change", args=[category.pk]),

@@ -1,4 +1,5 @@
 """Search: Arabic folded the same way at index and query time, on SQLite and on PostgreSQL alike."""
+
 from django.core.cache import cache
 from django.test import TestCase
 from django.utils import timezone
@@ -27,7 +28,9 @@ class SearchTests(TestCase):
             headline_de="Offensive auf Rakka beginnt",
             body_de="<p>Die Truppen greifen die Stadt Rakka an.</p>",
         )
-        cls.other = make_article(publish=("ar", "de"), headline_ar="مكتبة المدينة", headline_de="Stadtbibliothek öffnet länger")
+        cls.other = make_article(
+            publish=("ar", "de"), headline_ar="مكتبة المدينة", headline_de="Stadtbibliothek öffnet länger"
+        )
         cls.draft = make_article(headline_ar="مسودة عن الرقة", headline_de="Entwurf über Rakka")
         cls.embargoed = make_article(
             publish=("ar", "de"),

@@ -1,4 +1,5 @@
 """sitemap.xml with language alternates, and the Google News sitemap of the last two days."""
+
 from django.core.cache import cache
 from django.test import TestCase, override_settings
 from django.utils import timezone
@@ -6,8 +7,11 @@ from lxml import etree
 
 from tests.factories import make_article
 
-NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "x": "http://www.w3.org/1999/xhtml",
-      "n": "http://www.google.com/schemas/sitemap-news/0.9"}
+NS = {
+    "s": "http://www.sitemaps.org/schemas/sitemap/0.9",
+    "x": "http://www.w3.org/1999/xhtml",
+    "n": "http://www.google.com/schemas/sitemap-news/0.9",
+}
 
 
 @override_settings(LANGUAGE_CODE="ar")  # x-default follows the site's default language, as in production
@@ -51,9 +55,15 @@ class SitemapTests(TestCase):
     def test_news_sitemap_has_the_last_two_days_only(self):
         response = self.client.get("/sitemap-news.xml")
         root = etree.fromstring(response.content)
-        entries = {(url.findtext("s:loc", namespaces=NS), url.findtext(".//n:language", namespaces=NS)) for url in root.findall("s:url", NS)}
-        self.assertEqual(entries, {
-            (f"http://testserver{self.both.get_absolute_url('ar')}", "ar"),
-            (f"http://testserver{self.both.get_absolute_url('de')}", "de"),
-            (f"http://testserver{self.german_draft.get_absolute_url('ar')}", "ar"),
-        })
+        entries = {
+            (url.findtext("s:loc", namespaces=NS), url.findtext(".//n:language", namespaces=NS))
+            for url in root.findall("s:url", NS)
+        }
+        self.assertEqual(
+            entries,
+            {
+                (f"http://testserver{self.both.get_absolute_url('ar')}", "ar"),
+                (f"http://testserver{self.both.get_absolute_url('de')}", "de"),
+                (f"http://testserver{self.german_draft.get_absolute_url('ar')}", "ar"),
+            },
+        )

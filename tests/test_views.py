@@ -1,7 +1,11 @@
 """The reader site's pages: the seed article as the seed shows it, German pages, query counts, cache and 404s."""
+
+import json
 import re
 
+from django.contrib.auth.models import User
 from django.core.cache import cache
+from django.template import loader
 from django.test import TestCase, override_settings
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -15,9 +19,11 @@ from tests.factories import (
     make_article,
     make_category,
     make_source,
+    needs_seed,
     picture_upload,
     temporary_media,
 )
+from workflow.models import Correction
 
 # Fixed, whatever an article carries: article, agencies, captions+images, renditions, categories, related.
 ARTICLE_PAGE_QUERIES = 6
@@ -74,17 +80,14 @@ def read_seed():
     }
 
 
+@needs_seed
 class SeedArticlePageTests(TestCase):
     @classmethod
     def setUpTestData(cls):
-        if not SEED.exists():
-            return
         cls.article = import_seed()
         cls.seed = read_seed()
 
     def setUp(self):
-        if not SEED.exists():
-            self.skipTest(f"seed not found at {SEED}")
         cache.clear()
         self.response = self.client.get(self.article.get_absolute_url("ar"))
         self.page = lxml_html.fromstring(self.response.content)
@@ -119,8 +122,10 @@ class SeedArticlePageTests(TestCase):
         if is_translated("Image:", "ar"):
             self.assertEqual(prefix, self.seed["credit_prefix"])
         # Latin credits inside Arabic text are isolated.
-        self.assertEqual([squash(b.text_content()) for node in self.page.find_class("credit") for b in node.iter("bdi")],
-                         [self.seed["lead_credit"], self.seed["inline"]["credit"]])
+        self.assertEqual(
+            [squash(b.text_content()) for node in self.page.find_class("credit") for b in node.iter("bdi")],
+            [self.seed["lead_credit"], self.seed["inline"]["credit"]],
+        )
 
     def test_paragraphs_in_order_with_the_inline_picture_where_the_editor_put_it(self):
         body = self.page.find_class("article-body")[0]
@@ -141,9 +146,15 @@ class SeedArticlePageTests(TestCase):
         with translation.override("de"):
             url = reverse("reader:article", kwargs={"slug": "x", "pk": self.article.pk})
         self.assertEqual(self.client.get(url).status_code, 404)
-        hreflangs = [link.get("hreflang") for link in self.page.iter("link") if link.get("rel") == "alternate" and link.get("hreflang")]
+        hreflangs = [
+            link.get("hreflang")
+            for link in self.page.iter("link")
+            if link.get("rel") == "alternate" and link.get("hreflang")
+        ]
         self.assertEqual(hreflangs, ["ar", "x-default"])
-        self.assertNotIn('hreflang="de" href="http', self.response.content.decode().replace('class="language-switch"', ""))
+        self.assertNotIn(
+            'hreflang="de" href="http', self.response.content.decode().replace('class="language-switch"', "")
+        )
 
 
 @temporary_media()
@@ -151,8 +162,12 @@ class GermanArticlePageTests(TestCase):
     @classmethod
     def setUpTestData(cls):
         cls.category = make_category()
-        cls.article = make_article(publish=("ar", "de"), sources=[make_source(), make_source("dpa", "د ب ا", "dpa")],
-                                   images=2, categories=[cls.category])
+        cls.article = make_article(
+            publish=("ar", "de"),
+            sources=[make_source(), make_source("dpa", "د ب ا", "dpa")],
+            images=2,
+            categories=[cls.category],
+        )
         cls.article.published_at_de = timezone.make_aware(timezone.datetime(2016, 11, 6, 9, 30))
         cls.article.save()
 
@@ -176,9 +191,12 @@ class GermanArticlePageTests(TestCase):
             response = self.client.get(self.article.get_absolute_url(language))
             content = response.content.decode()
             self.assertIn(f'hreflang="{other}" href="http://testserver{self.article.get_absolute_url(other)}"', content)
-            self.assertIn(f'hreflang="{language}" href="http://testserver{self.article.get_absolute_url(language)}"', content)
+            self.assertIn(
+                f'hreflang="{language}" href="http://testserver{self.article.get_absolute_url(language)}"', content
+            )
             self.assertIn('hreflang="x-default"', content)
-            self.assertIn(f'class="language-switch" lang="{other}" hreflang="{other}" href="{self.article.get_absolute_url(other)}"', content)
+            url = self.article.get_absolute_url(other)
+            self.assertIn(f'class="language-switch" lang="{other}" hreflang="{other}" href="{url}"', content)
 
     def test_metadata(self):
         response = self.client.get(self.article.get_absolute_url("de"))
@@ -187,7 +205,6 @@ class GermanArticlePageTests(TestCase):
         self.assertIn('<meta property="article:section" content="Politik">', content)
         self.assertIn('<link rel="canonical" href="http://testserver', content)
         page = lxml_html.fromstring(response.content)
-        import json
 
         data = json.loads(page.find(".//script[@type='application/ld+json']").text)
         self.assertEqual(data["@type"], "NewsArticle")
@@ -390,7 +407,6 @@ class ListingTests(TestCase):
 @override_settings(DEBUG=False)
 class ServerErrorTests(TestCase):
     def test_500_template_renders_without_context(self):
-        from django.template import loader
 
         content = loader.get_template("500.html").render()
         self.assertIn("<html", content)
@@ -399,15 +415,14 @@ class ServerErrorTests(TestCase):
 
 class CorrectionOnPageTests(TestCase):
     def test_correction_note_is_shown_dated_and_costs_a_query_only_when_present(self):
-        from django.contrib.auth.models import User
-
-        from workflow.models import Correction
 
         article = make_article(publish=("ar", "de"), images=1)
         url = article.get_absolute_url("ar")
         with self.assertNumQueries(6):
             self.assertNotContains(self.client.get(url), 'class="corrections"')
-        Correction.objects.create(article=article, language="ar", text="صُحّح اسم المدينة.", created_by=User.objects.create(username="ed"))
+        Correction.objects.create(
+            article=article, language="ar", text="صُحّح اسم المدينة.", created_by=User.objects.create(username="ed")
+        )
         article.save()  # a correction goes through Article.transition, which saves the article
         response = self.client.get(url)
         self.assertContains(response, 'class="corrections"')

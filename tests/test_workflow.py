@@ -1,18 +1,21 @@
 """The editorial workflow: transitions per language, completeness, warnings, corrections and bulk actions."""
+
 from datetime import datetime, timedelta
+from io import StringIO
 from zoneinfo import ZoneInfo
 
 from django.contrib.admin.models import LogEntry
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
 from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
-from workflow.forms import ScheduleForm
 from articles import languages
 from articles.models import Article, Status
+from tests.factories import SEED, make_article, make_category, make_image, make_user, needs_seed
+from workflow.forms import ScheduleForm
 from workflow.models import Correction
-from tests.factories import make_article, make_category, make_image, make_user
 from workflow.transitions import WORKFLOW
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -56,9 +59,14 @@ class TransitionTests(TestCase):
     def test_available_actions_follow_state_and_permission(self):
         article = make_article()
         self.assertEqual([t.action for t in WORKFLOW.available_actions(article, "ar", self.reporter)], ["submit"])
-        self.assertEqual([t.action for t in WORKFLOW.available_actions(article, "ar", self.editor)], ["submit", "schedule", "publish"])
+        self.assertEqual(
+            [t.action for t in WORKFLOW.available_actions(article, "ar", self.editor)],
+            ["submit", "schedule", "publish"],
+        )
         WORKFLOW.transition(article, "ar", "publish", self.editor)
-        self.assertEqual([t.action for t in WORKFLOW.available_actions(article, "ar", self.editor)], ["unpublish", "correct"])
+        self.assertEqual(
+            [t.action for t in WORKFLOW.available_actions(article, "ar", self.editor)], ["unpublish", "correct"]
+        )
         self.assertEqual([t.action for t in WORKFLOW.available_actions(article, "ar", self.reporter)], [])
 
     def test_transition_is_logged_with_language(self):
@@ -72,7 +80,9 @@ class TransitionTests(TestCase):
         article = make_article(publish=["ar"])
         WORKFLOW.transition(article, "ar", "correct", self.editor, note="An earlier version misspelt a name.")
         self.assertTrue(article.is_published("ar"))
-        self.assertEqual([c.text for c in article.corrections.filter(language="ar")], ["An earlier version misspelt a name."])
+        self.assertEqual(
+            [c.text for c in article.corrections.filter(language="ar")], ["An earlier version misspelt a name."]
+        )
         self.assertFalse(article.corrections.filter(language="de").exists())
         self.assertEqual(Correction.objects.get().created_by, self.editor)
 
@@ -195,7 +205,12 @@ class BulkActionTests(TestCase):
         self.url = reverse("admin:articles_article_changelist")
 
     def post_action(self, action, language="", **extra):
-        data = {"action": action, "language": language, "_selected_action": [self.complete.pk, self.arabic_only.pk], **extra}
+        data = {
+            "action": action,
+            "language": language,
+            "_selected_action": [self.complete.pk, self.arabic_only.pk],
+            **extra,
+        }
         return self.client.post(self.url, data, follow=True)
 
     def test_publish_both_languages_reports_what_failed_and_why(self):
@@ -248,7 +263,7 @@ class ChangePageWorkflowTests(TestCase):
         response = self.client.get(reverse("admin:articles_article_change", args=[article.pk]))
         form = response.context["adminform"].form
         data = {}
-        for name, field in form.fields.items():
+        for name in form.fields:
             value = form[name].value()
             if value is None:
                 continue
@@ -311,15 +326,8 @@ class ChangePageWorkflowTests(TestCase):
 
 
 class ImportPublishTests(TestCase):
+    @needs_seed
     def test_import_publish_keeps_completeness_rule(self):
-        from io import StringIO
-
-        from django.core.management import call_command
-
-        from tests.factories import SEED
-
-        if not SEED.exists():
-            self.skipTest("the shared seed article is absent")
         call_command("import_articles", str(SEED), "--publish", stdout=StringIO(), stderr=StringIO())
         article = Article.objects.get()
         published = [code for code in ("ar", "de") if article.status_in(code) == Status.PUBLISHED]

@@ -44,7 +44,9 @@ class WorkflowPanelMixin:
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def workflow_row(self, request, obj, language, form):
-        actions = WORKFLOW.available_actions(obj, language, request.user) if self.has_change_permission(request, obj) else []
+        actions = (
+            WORKFLOW.available_actions(obj, language, request.user) if self.has_change_permission(request, obj) else []
+        )
         missing = obj.missing_fields(language) if obj.has_language(language) or actions else []
         return {
             "code": language,

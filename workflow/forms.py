@@ -5,6 +5,7 @@ language choice beside bulk actions, and the schedule page.
 Times are typed in the newsroom's time zone (TIME_ZONE) and stored in UTC; Django's form fields refuse a local time
 that does not exist or exists twice on a DST change, so an editor never schedules an hour off by accident.
 """
+
 from django import forms
 from django.conf import settings
 from django.contrib.admin import helpers
@@ -59,7 +60,7 @@ class ArticleAdminForm(forms.ModelForm):
 
     class Meta:
         model = Article
-        fields = "__all__"
+        fields = "__all__"  # noqa: DJ007 - the admin narrows the form to its fieldsets
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

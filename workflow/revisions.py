@@ -4,6 +4,7 @@ Comparing and restoring an article's revisions (kept by django-reversion on ever
 A restore brings back the text, classification, captions and source links of a revision but keeps the current
 workflow state: bringing back old text never publishes or unpublishes a language version by itself.
 """
+
 import difflib
 
 import reversion
@@ -70,7 +71,9 @@ def compare(old, new):
             name = language.field(field)
             if old_fields.get(name) != new_fields.get(name):
                 rows.append((label, diff_table(old_fields.get(name), new_fields.get(name), old_label, new_label)))
-        sections.append({"language": language.name, "code": language.code, "direction": language.direction, "rows": rows})
+        sections.append(
+            {"language": language.name, "code": language.code, "direction": language.direction, "rows": rows}
+        )
     rows = []
     for field, label in SHARED_FIELDS:
         if old_fields.get(field) != new_fields.get(field):
@@ -92,9 +95,14 @@ def restore(version, user):
         # Only this article's own objects: one revision can hold several articles (a bulk action).
         related = []
         for other in version.revision.version_set.exclude(pk=version.pk):
-            if other.content_type.model_class() in (Caption, ArticleSource) and other.field_dict.get("article_id") == article_id:
+            if (
+                other.content_type.model_class() in (Caption, ArticleSource)
+                and other.field_dict.get("article_id") == article_id
+            ):
                 related.append(other)
-        current.captions.exclude(pk__in=[int(v.object_id) for v in related if v.content_type.model_class() is Caption]).delete()
+        current.captions.exclude(
+            pk__in=[int(v.object_id) for v in related if v.content_type.model_class() is Caption]
+        ).delete()
         current.source_links.exclude(
             pk__in=[int(v.object_id) for v in related if v.content_type.model_class() is ArticleSource]
         ).delete()

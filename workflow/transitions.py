@@ -127,7 +127,9 @@ class Workflow:
         try:
             return self.transitions[action]
         except KeyError:
-            raise ValidationError(gettext("Unknown action “%(action)s”.") % {"action": action}, code="unknown") from None
+            raise ValidationError(
+                gettext("Unknown action “%(action)s”.") % {"action": action}, code="unknown"
+            ) from None
 
     def available_actions(self, article, language, user):
         """The transitions `user` may take on one language version now, in the table's order."""

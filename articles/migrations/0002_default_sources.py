@@ -1,4 +1,5 @@
 """The agencies DW's services credit, named as the Arabic and German services print them."""
+
 from django.db import migrations
 
 AGENCIES = [

@@ -10,7 +10,7 @@ import html as _html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Protocol
 from urllib.parse import urlsplit
 
@@ -200,7 +200,7 @@ def parse_datetime_value(value, field_name, warnings=None):
     if parsed.tzinfo is None:
         if warnings is not None:
             warnings.append(f"{field_name} has no time zone; taken as UTC")
-        parsed = parsed.replace(tzinfo=timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
     return parsed
 
 

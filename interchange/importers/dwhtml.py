@@ -7,10 +7,11 @@ lists and quotes; pictures become images, adverts are left out), the publication
 only the day). The short link `p.dw.com/p/CODE` gives `short_code` and the identifier; without it the article id
 (`a-12345678`) is the identifier. Picture credits are split from captions at their "Bild:" / "صورة من:" prefix.
 """
+
 import copy
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import lxml.html
 
@@ -225,8 +226,11 @@ def _parse_page(text, name, language):
     headline = _text(_first(scope, ".//h1")) or collapse_space(str(ld.get("headline") or ""))
     if not headline:
         raise ParseError("the page has no article headline (no <h1> in the article, no JSON-LD headline)")
-    teaser = _text(next(iter(_by_class(scope, "teaser-text")), None)) or _meta(root, "description") or _meta(
-        root, "og:description")
+    teaser = (
+        _text(next(iter(_by_class(scope, "teaser-text")), None))
+        or _meta(root, "description")
+        or _meta(root, "og:description")
+    )
     authors = []
     for node in _by_class(scope, "author"):
         if _text(node) and _text(node) not in authors:
@@ -238,7 +242,8 @@ def _parse_page(text, name, language):
 
     html_node = _first(root, "//html")
     item_language = normalize_language(language) or normalize_language(
-        html_node.get("lang") if html_node is not None else "")
+        html_node.get("lang") if html_node is not None else ""
+    )
     if not item_language:
         warnings.append("the page names no language")
 
@@ -252,7 +257,7 @@ def _parse_page(text, name, language):
         match = re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{4})", shown)
         if match:
             day, month, year = (int(part) for part in match.groups())
-            published = datetime(year, month, day, tzinfo=timezone.utc)
+            published = datetime(year, month, day, tzinfo=UTC)
             warnings.append("the page gives only the day of publication; the time is taken as 00:00 UTC")
 
     page_text = lxml.html.tostring(article, encoding="unicode")

@@ -12,8 +12,10 @@ when it has a headline, and is a ParseError ("package holds no news item content
 
 Entities are refused (defusedxml): a billion-laughs or external-entity file is a ParseError, never expanded.
 """
+
 import html
 import re
+from functools import partial
 from xml.etree.ElementTree import ParseError as XMLSyntaxError
 
 import defusedxml
@@ -50,12 +52,71 @@ DROPPED_TAGS = frozenset({"head", "header", "h1", "title", "meta", "script", "st
 UNWRAPPED_TAGS = frozenset({"html", "body", "section", "div", "article", "main", "block", "body.content", "nitf"})
 NITF_RENAMES = {"hl2": "h2", "bq": "blockquote", "credit": "span"}
 # NITF's semantic inline markup (people, places, numbers) has no HTML equivalent: its text is kept, the tag is not.
-NITF_INLINE = frozenset({"person", "org", "location", "event", "function", "object.title", "virtloc", "chron",
-                         "copyrite", "num", "money", "pronounce", "classifier", "alt-code", "lang", "frac",
-                         "frac-num", "frac-den", "sub", "sup"})
-HTML_TAGS = frozenset({"p", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "a", "em", "strong", "b",
-                       "i", "u", "span", "br", "q", "cite", "table", "thead", "tbody", "tr", "th", "td", "caption",
-                       "figure", "figcaption", "dl", "dt", "dd", "pre", "code", "abbr", "small", "hr"})
+NITF_INLINE = frozenset(
+    {
+        "person",
+        "org",
+        "location",
+        "event",
+        "function",
+        "object.title",
+        "virtloc",
+        "chron",
+        "copyrite",
+        "num",
+        "money",
+        "pronounce",
+        "classifier",
+        "alt-code",
+        "lang",
+        "frac",
+        "frac-num",
+        "frac-den",
+        "sub",
+        "sup",
+    }
+)
+HTML_TAGS = frozenset(
+    {
+        "p",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "ul",
+        "ol",
+        "li",
+        "blockquote",
+        "a",
+        "em",
+        "strong",
+        "b",
+        "i",
+        "u",
+        "span",
+        "br",
+        "q",
+        "cite",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+        "caption",
+        "figure",
+        "figcaption",
+        "dl",
+        "dt",
+        "dd",
+        "pre",
+        "code",
+        "abbr",
+        "small",
+        "hr",
+    }
+)
 VOID_TAGS = frozenset({"br", "hr"})
 KEPT_ATTRIBUTES = ("href", "title", "dir", "lang", "colspan", "rowspan")
 
@@ -77,14 +138,18 @@ def parse_each(data, name="", language=None):
         root = _load(data)
         kind = _local(root.tag)
         if kind == "newsMessage":
-            elements = [child for item_set in _children(root, "itemSet") for child in item_set
-                        if _local(child.tag) in ("newsItem", "packageItem")]
+            elements = [
+                child
+                for item_set in _children(root, "itemSet")
+                for child in item_set
+                if _local(child.tag) in ("newsItem", "packageItem")
+            ]
             if not elements:
                 raise ParseError("the newsMessage holds no newsItem or packageItem")
         elif kind in ("newsItem", "packageItem"):
             elements = [root]
         elif kind in ("nitf", "contentSet", "inlineXML"):
-            return [guarded(lambda: _parse_fragment(root, name, language), name)]
+            return [guarded(partial(_parse_fragment, root, name, language), name)]
         else:
             raise ParseError(f"the XML root <{kind}> is not a NewsML-G2 item, newsMessage or NITF document")
     except ParseError as error:
@@ -94,8 +159,9 @@ def parse_each(data, name="", language=None):
         raise ParseError(f"the file cannot be read ({type(error).__name__}: {error})", item=name) from None
     news = [element for element in elements if _local(element.tag) == "newsItem"]
     packages = [element for element in elements if _local(element.tag) == "packageItem"]
-    results = {id(element): guarded(lambda element=element: _parse_news_item(element, language), _guid(element, name))
-               for element in news}
+    results = {
+        id(element): guarded(partial(_parse_news_item, element, language), _guid(element, name)) for element in news
+    }
     by_guid = {element.get("guid"): results[id(element)] for element in news}
     absorbed = set()
     output = []
@@ -105,8 +171,7 @@ def parse_each(data, name="", language=None):
         if contained:
             absorbed |= _attach_pictures(contained, by_guid)
         else:
-            output.append(guarded(lambda package=package: _parse_lone_package(package, refs, language),
-                                 _guid(package, name)))
+            output.append(guarded(partial(_parse_lone_package, package, refs, language), _guid(package, name)))
     output = [results[id(element)] for element in news if element.get("guid") not in absorbed] + output
     return output
 
@@ -124,9 +189,7 @@ def _load(data):
     # The declaration has done its work; expat would otherwise re-read the already decoded text by it.
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text, count=1)
     try:
-        return defusedxml.ElementTree.fromstring(
-            text, forbid_dtd=False, forbid_entities=True, forbid_external=True
-        )
+        return defusedxml.ElementTree.fromstring(text, forbid_dtd=False, forbid_entities=True, forbid_external=True)
     except defusedxml.DefusedXmlException as error:
         raise ParseError(
             f"the XML declares entities ({type(error).__name__}); entity expansion and external entities are refused"
@@ -274,9 +337,7 @@ def _to_html(element, internal, found, renames):
         return tail
     if local in DROPPED_TAGS or local == "media":
         return tail
-    inner = _markup_text(element.text) + "".join(
-        _to_html(child, internal, found, renames) for child in element
-    )
+    inner = _markup_text(element.text) + "".join(_to_html(child, internal, found, renames) for child in element)
     local = renames.get(local, local)
     if local in UNWRAPPED_TAGS or local in NITF_INLINE or local not in HTML_TAGS:
         return inner + tail
@@ -387,8 +448,11 @@ def _parse_news_item(element, language):
         image = _remote_image(content_set, warnings) or ParsedImage(placement="lead")
         image.identifier = guid
         image.caption = _pick(descriptions, CAPTION_ROLES)
-        image.credit = creditline or _text(by[0] if by else None) or ", ".join(
-            _names(_children(content_meta, "creator"), item_language))
+        image.credit = (
+            creditline
+            or _text(by[0] if by else None)
+            or ", ".join(_names(_children(content_meta, "creator"), item_language))
+        )
         image.archive_title = headline
         images.append(image)
         teaser = _pick(descriptions, [role for role in TEASER_ROLES if role])
@@ -402,8 +466,11 @@ def _parse_news_item(element, language):
         raise ParseError("the newsItem has no headline")
     if not item_language:
         warnings.append("the item names no language")
-    byline = _text(by[0]) if by else found.get("byline") or ", ".join(
-        _names(_children(content_meta, "creator"), item_language))
+    byline = (
+        _text(by[0])
+        if by
+        else found.get("byline") or ", ".join(_names(_children(content_meta, "creator"), item_language))
+    )
     agencies = _names(_children(content_meta, "infoSource"), item_language)
     if not agencies and creditline and len(creditline) <= 40:
         agencies = [creditline]
@@ -443,18 +510,23 @@ def _package_refs(package):
     refs = []
     for ref in package.iter():
         if _local(ref.tag) == "itemRef" and ref.get("residref"):
-            refs.append({
-                "residref": ref.get("residref"),
-                "item_class": _code(_attribute(ref, "itemClass", "qcode")),
-                "title": _text(_child(ref, "title")),
-            })
+            refs.append(
+                {
+                    "residref": ref.get("residref"),
+                    "item_class": _code(_attribute(ref, "itemClass", "qcode")),
+                    "title": _text(_child(ref, "title")),
+                }
+            )
     return refs
 
 
 def _attach_pictures(refs, by_guid):
     """Pictures grouped with a text item in one package become its images; returns the guids attached."""
-    texts = [by_guid[ref["residref"]] for ref in refs
-             if isinstance(by_guid[ref["residref"]], ParsedItem) and not _is_picture(by_guid[ref["residref"]])]
+    texts = [
+        by_guid[ref["residref"]]
+        for ref in refs
+        if isinstance(by_guid[ref["residref"]], ParsedItem) and not _is_picture(by_guid[ref["residref"]])
+    ]
     if not texts:
         return set()
     attached = set()

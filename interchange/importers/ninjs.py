@@ -12,8 +12,11 @@ be an object with a `uri` and only ninjs properties (an association is where a p
 so one that does not follow the standard is rejected rather than guessed at). Unknown top-level properties are vendor
 extensions in practice and are only reported in `warnings`.
 """
+
 import json
 import re
+
+import lxml.html
 
 from .base import (
     PUBSTATUSES,
@@ -62,8 +65,16 @@ def detect(data, name=""):
     if not head.startswith((b"{", b"[")):
         return False
     return b'"uri"' in head and any(
-        marker in head for marker in (b'"headlines"', b'"headline"', b'"bodies"', b'"body_', b'"versioncreated"',
-                                      b'"versionCreated"', b'ninjs')
+        marker in head
+        for marker in (
+            b'"headlines"',
+            b'"headline"',
+            b'"bodies"',
+            b'"body_',
+            b'"versioncreated"',
+            b'"versionCreated"',
+            b"ninjs",
+        )
     )
 
 
@@ -77,7 +88,9 @@ def parse_each(data, name="", language=None):
         try:
             document = json.loads(text)
         except json.JSONDecodeError as error:
-            raise ParseError(f"the file is not valid JSON: {error.msg} at line {error.lineno} column {error.colno}")
+            raise ParseError(
+                f"the file is not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"
+            ) from None
         except RecursionError:
             raise ParseError("the JSON is nested too deeply") from None
         objects = document if isinstance(document, list) else [document]
@@ -95,8 +108,9 @@ def parse_each(data, name="", language=None):
             error.item = _item_label(obj, label)
             results.append(error)
         except READ_ERRORS as error:
-            results.append(ParseError(f"the item cannot be read ({type(error).__name__}: {error})",
-                                      item=_item_label(obj, label)))
+            results.append(
+                ParseError(f"the item cannot be read ({type(error).__name__}: {error})", item=_item_label(obj, label))
+            )
     return results
 
 
@@ -186,8 +200,6 @@ def _is_html(content_type, role=""):
 def _plain(content_type, value, role=""):
     """A description or headline as plain text, whatever its content type."""
     if _is_html(content_type, role):
-        import lxml.html
-
         if not value.strip():
             return ""
         return collapse_space(lxml.html.fragment_fromstring(value, create_parent="div").text_content())
@@ -234,7 +246,7 @@ def _body(obj, version):
     for role, content_type, value in texts:
         if _is_html(content_type, role):
             return value.strip()
-    for role, content_type, value in texts:
+    for _role, content_type, value in texts:
         if not content_type or content_type.startswith("text/"):
             return text_to_html(value)
     return ""
@@ -304,7 +316,9 @@ def _picture(association, index, version, warnings):
     image = ParsedImage(
         identifier=_string(association, "uri", f"{where}."),
         caption=caption,
-        alt_text=_description(association, version, ("alt", "alttext", "alternative"), f"{where}.") if version > 1 else "",
+        alt_text=_description(association, version, ("alt", "alttext", "alternative"), f"{where}.")
+        if version > 1
+        else "",
         credit=credit,
         archive_title=_headline(association, version),
         placement=placement,
@@ -339,8 +353,9 @@ def _images(obj, version, warnings):
         uri = association.get("uri")
         if not isinstance(uri, str) or not uri.strip():
             raise ParseError(f"{where} has no uri (every association needs one)")
-        unknown = sorted(key for key in association
-                         if key not in ASSOCIATION_PROPERTIES and not PATTERN_PROPERTY_RE.match(key))
+        unknown = sorted(
+            key for key in association if key not in ASSOCIATION_PROPERTIES and not PATTERN_PROPERTY_RE.match(key)
+        )
         if unknown:
             raise ParseError(f"{where} has properties ninjs does not define: {', '.join(unknown[:5])}")
         kind = _string(association, "type", f"{where}.").lower()

@@ -6,6 +6,7 @@ the teaser, the short link, then images (archive-title line + credit line, where
 credit: `Caption.صورة من: REUTERS/R. Said`) between body paragraphs, the initials-and-agencies line
 `ف.ي/أ.ح (ا ف ب، رويترز، د ب ا)`, and the trailing "discover more" navigation.
 """
+
 import datetime
 import hashlib
 import re
@@ -20,17 +21,58 @@ ARABIC_INDIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", 
 
 ARABIC_MONTHS = {
     # Egyptian/Gulf style
-    "يناير": 1, "فبراير": 2, "مارس": 3, "أبريل": 4, "ابريل": 4, "إبريل": 4, "مايو": 5, "يونيو": 6, "يونيه": 6,
-    "يوليو": 7, "يوليه": 7, "أغسطس": 8, "اغسطس": 8, "سبتمبر": 9, "أكتوبر": 10, "اكتوبر": 10, "نوفمبر": 11,
+    "يناير": 1,
+    "فبراير": 2,
+    "مارس": 3,
+    "أبريل": 4,
+    "ابريل": 4,
+    "إبريل": 4,
+    "مايو": 5,
+    "يونيو": 6,
+    "يونيه": 6,
+    "يوليو": 7,
+    "يوليه": 7,
+    "أغسطس": 8,
+    "اغسطس": 8,
+    "سبتمبر": 9,
+    "أكتوبر": 10,
+    "اكتوبر": 10,
+    "نوفمبر": 11,
     "ديسمبر": 12,
     # Levantine (Syriac) style
-    "كانون الثاني": 1, "شباط": 2, "آذار": 3, "اذار": 3, "نيسان": 4, "أيار": 5, "ايار": 5, "حزيران": 6, "تموز": 7,
-    "آب": 8, "اب": 8, "أيلول": 9, "ايلول": 9, "تشرين الأول": 10, "تشرين الاول": 10, "تشرين الثاني": 11,
-    "كانون الأول": 12, "كانون الاول": 12,
+    "كانون الثاني": 1,
+    "شباط": 2,
+    "آذار": 3,
+    "اذار": 3,
+    "نيسان": 4,
+    "أيار": 5,
+    "ايار": 5,
+    "حزيران": 6,
+    "تموز": 7,
+    "آب": 8,
+    "اب": 8,
+    "أيلول": 9,
+    "ايلول": 9,
+    "تشرين الأول": 10,
+    "تشرين الاول": 10,
+    "تشرين الثاني": 11,
+    "كانون الأول": 12,
+    "كانون الاول": 12,
 }
 GERMAN_MONTHS = {
-    "januar": 1, "jänner": 1, "februar": 2, "märz": 3, "april": 4, "mai": 5, "juni": 6, "juli": 7, "august": 8,
-    "september": 9, "oktober": 10, "november": 11, "dezember": 12,
+    "januar": 1,
+    "jänner": 1,
+    "februar": 2,
+    "märz": 3,
+    "april": 4,
+    "mai": 5,
+    "juni": 6,
+    "juli": 7,
+    "august": 8,
+    "september": 9,
+    "oktober": 10,
+    "november": 11,
+    "dezember": 12,
 }
 _month_names = "|".join(sorted((re.escape(m) for m in ARABIC_MONTHS), key=len, reverse=True))
 ARABIC_DATE = re.compile(rf"^(\d{{1,2}})\s+({_month_names})(?:\s*/\s*(?:{_month_names}))?\s+(\d{{4}})$")

@@ -5,32 +5,49 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('articles', '0001_initial'),
+        ("articles", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PendingUpdate',
+            name="PendingUpdate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('language', models.CharField(choices=[('ar', 'Arabic'), ('de', 'German')], max_length=5, verbose_name='language')),
-                ('source_format', models.CharField(max_length=20, verbose_name='source format')),
-                ('source_version', models.CharField(blank=True, max_length=100, verbose_name='source version')),
-                ('file_name', models.CharField(blank=True, max_length=500, verbose_name='file')),
-                ('payload', models.JSONField(help_text='The parsed item as the agency sent it.', verbose_name='incoming item')),
-                ('fingerprint', models.CharField(max_length=64, verbose_name='fingerprint')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='received')),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='pending_updates', to='articles.article', verbose_name='article')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[("ar", "Arabic"), ("de", "German")], max_length=5, verbose_name="language"
+                    ),
+                ),
+                ("source_format", models.CharField(max_length=20, verbose_name="source format")),
+                ("source_version", models.CharField(blank=True, max_length=100, verbose_name="source version")),
+                ("file_name", models.CharField(blank=True, max_length=500, verbose_name="file")),
+                (
+                    "payload",
+                    models.JSONField(help_text="The parsed item as the agency sent it.", verbose_name="incoming item"),
+                ),
+                ("fingerprint", models.CharField(max_length=64, verbose_name="fingerprint")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="received")),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="pending_updates",
+                        to="articles.article",
+                        verbose_name="article",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'pending agency update',
-                'verbose_name_plural': 'pending agency updates',
-                'ordering': ['-created_at'],
-                'constraints': [models.UniqueConstraint(fields=('article', 'fingerprint'), name='unique_pending_update')],
+                "verbose_name": "pending agency update",
+                "verbose_name_plural": "pending agency updates",
+                "ordering": ["-created_at"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("article", "fingerprint"), name="unique_pending_update")
+                ],
             },
         ),
     ]

@@ -51,7 +51,14 @@ def json_ld(data):
 @register.inclusion_tag("reader/_picture.html")
 def picture(image, sizes="100vw", alt="", loading="lazy", fetchpriority=""):
     """A `<picture>` with WebP and JPEG srcsets and intrinsic size, or nothing when the image has no file yet."""
-    return {"image": image, "picture": image.picture if image else None, "sizes": sizes, "alt": alt, "loading": loading, "fetchpriority": fetchpriority}
+    return {
+        "image": image,
+        "picture": image.picture if image else None,
+        "sizes": sizes,
+        "alt": alt,
+        "loading": loading,
+        "fetchpriority": fetchpriority,
+    }
 
 
 @register.filter

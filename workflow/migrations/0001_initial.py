@@ -7,55 +7,91 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('articles', '0001_initial'),
+        ("articles", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='JobRun',
+            name="JobRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True, verbose_name='name')),
-                ('finished_at', models.DateTimeField(verbose_name='last run')),
-                ('summary', models.TextField(blank=True, verbose_name='summary')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=100, unique=True, verbose_name="name")),
+                ("finished_at", models.DateTimeField(verbose_name="last run")),
+                ("summary", models.TextField(blank=True, verbose_name="summary")),
             ],
             options={
-                'verbose_name': 'job run',
-                'verbose_name_plural': 'job runs',
+                "verbose_name": "job run",
+                "verbose_name_plural": "job runs",
             },
         ),
         migrations.CreateModel(
-            name='Correction',
+            name="Correction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('language', models.CharField(choices=[('ar', 'Arabic'), ('de', 'German')], max_length=10, verbose_name='language')),
-                ('text', models.TextField(verbose_name='correction')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created')),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='corrections', to='articles.article', verbose_name='article')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL, verbose_name='created by')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[("ar", "Arabic"), ("de", "German")], max_length=10, verbose_name="language"
+                    ),
+                ),
+                ("text", models.TextField(verbose_name="correction")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="created")),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="corrections",
+                        to="articles.article",
+                        verbose_name="article",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="created by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'correction',
-                'verbose_name_plural': 'corrections',
-                'ordering': ['created_at', 'pk'],
+                "verbose_name": "correction",
+                "verbose_name_plural": "corrections",
+                "ordering": ["created_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='EditLock',
+            name="EditLock",
             fields=[
-                ('article', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='edit_lock', serialize=False, to='articles.article', verbose_name='article')),
-                ('locked_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='locked since')),
-                ('seen_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='last seen')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL, verbose_name='editor')),
+                (
+                    "article",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="edit_lock",
+                        serialize=False,
+                        to="articles.article",
+                        verbose_name="article",
+                    ),
+                ),
+                ("locked_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="locked since")),
+                ("seen_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="last seen")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL, verbose_name="editor"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'edit lock',
-                'verbose_name_plural': 'edit locks',
+                "verbose_name": "edit lock",
+                "verbose_name_plural": "edit locks",
             },
         ),
     ]

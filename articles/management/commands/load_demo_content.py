@@ -1,4 +1,5 @@
 """Load the demo articles and, with --editor, create a local editor account with a generated password."""
+
 import secrets
 
 from django.contrib.auth import get_user_model
@@ -11,7 +12,9 @@ class Command(BaseCommand):
     help = "Load a few short bilingual demo articles (idempotent); optionally create a local editor account."
 
     def add_arguments(self, parser):
-        parser.add_argument("--editor", metavar="USERNAME", help="Create this superuser if absent and print its password.")
+        parser.add_argument(
+            "--editor", metavar="USERNAME", help="Create this superuser if absent and print its password."
+        )
 
     def handle(self, *args, editor, **options):
         created = demo.load()

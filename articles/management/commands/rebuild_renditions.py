@@ -1,4 +1,5 @@
 """Make the missing renditions of every image (or, with --force, all of them again)."""
+
 import argparse
 import sys
 
@@ -13,8 +14,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--force", action="store_true", help="Delete and rebuild existing renditions too.")
-        parser.add_argument("--dry-run", action="store_true", help="Count the images that would be processed; write nothing.")
-        parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None, help="Progress bar (default: on a terminal).")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Count the images that would be processed; write nothing."
+        )
+        parser.add_argument(
+            "--progress",
+            action=argparse.BooleanOptionalAction,
+            default=None,
+            help="Progress bar (default: on a terminal).",
+        )
 
     def handle(self, *args, force, dry_run, progress, verbosity, **options):
         images = Image.objects.exclude(file="").prefetch_related("renditions").order_by("pk")

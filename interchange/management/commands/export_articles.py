@@ -1,4 +1,5 @@
 """Export articles as ninjs JSON: one object per language version."""
+
 import json
 
 from django.core.management.base import BaseCommand, CommandError
