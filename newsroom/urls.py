@@ -6,7 +6,7 @@ from django.urls import include, path
 from django.views.static import serve
 
 from reader import views
-from reader.sitemaps import SITEMAPS
+from reader.sitemaps import SITEMAPS, news_sitemap
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -14,7 +14,7 @@ urlpatterns = [
     path("api/", include("interchange.urls")),
     path("p/<str:code>", views.short_link, name="short_link"),
     path("sitemap.xml", sitemap_views.index, {"sitemaps": SITEMAPS}, name="sitemap_index"),
-    path("sitemap-news.xml", views.news_sitemap, name="news_sitemap"),
+    path("sitemap-news.xml", news_sitemap, name="news_sitemap"),
     path(
         "sitemap-<section>.xml",
         sitemap_views.sitemap,

@@ -1,10 +1,20 @@
-"""sitemap.xml: every article with its published language versions as alternates, and the home pages."""
+"""
+sitemap.xml: every article with its published language versions as alternates, and the home pages; and the news
+sitemap of the last two days' language versions.
+"""
 
+from django.conf import settings
 from django.contrib.sitemaps import Sitemap
+from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language
+from django.views.decorators.http import require_GET
 
+from articles import languages
 from articles.models import Article
+
+NEWS_SITEMAP_DAYS = 2
 
 
 class ArticleSitemap(Sitemap):
@@ -43,3 +53,26 @@ class HomeSitemap(Sitemap):
 
 
 SITEMAPS = {"articles": ArticleSitemap, "home": HomeSitemap}
+
+
+@require_GET
+def news_sitemap(request):
+    """A Google News sitemap: language versions published in the last two days."""
+    since = timezone.now() - timezone.timedelta(days=NEWS_SITEMAP_DAYS)
+    entries = []
+    for language in languages.CODES:
+        for article in Article.objects.published_since(language, since).latest_first(language)[:1000]:
+            entries.append(
+                {
+                    "location": request.build_absolute_uri(article.get_absolute_url(language)),
+                    "language": language,
+                    "title": article.text("headline", language),
+                    "published_at": article.published_at_in(language),
+                }
+            )
+    return render(
+        request,
+        "reader/news_sitemap.xml",
+        {"entries": entries, "publication": settings.SITE_NAME},
+        content_type="application/xml; charset=utf-8",
+    )

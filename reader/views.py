@@ -2,11 +2,10 @@
 
 from urllib.parse import unquote
 
-from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
@@ -18,8 +17,6 @@ from workflow.models import Correction
 
 from . import presentation
 from .filters import ArticleArchiveFilter
-
-NEWS_SITEMAP_DAYS = 2
 
 
 def lead_captions():
@@ -157,29 +154,6 @@ def short_link(request, code):
     for language in sorted(article.published_languages(), key=lambda code: code != preferred):
         return redirect(article.get_absolute_url(language))
     raise Http404
-
-
-@require_GET
-def news_sitemap(request):
-    """A Google News sitemap: language versions published in the last two days."""
-    since = timezone.now() - timezone.timedelta(days=NEWS_SITEMAP_DAYS)
-    entries = []
-    for language in languages.CODES:
-        for article in Article.objects.published_since(language, since).latest_first(language)[:1000]:
-            entries.append(
-                {
-                    "location": request.build_absolute_uri(article.get_absolute_url(language)),
-                    "language": language,
-                    "title": article.text("headline", language),
-                    "published_at": article.published_at_in(language),
-                }
-            )
-    return render(
-        request,
-        "reader/news_sitemap.xml",
-        {"entries": entries, "publication": settings.SITE_NAME},
-        content_type="application/xml; charset=utf-8",
-    )
 
 
 @require_GET
