@@ -7,10 +7,13 @@ version of an article therefore carries its own text *and* its own publication s
 between states is the workflow app's business; what a reader's page looks like is the reader app's.
 """
 
+import functools
 import hashlib
+import operator
 import secrets
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import models
@@ -298,21 +301,22 @@ def generate_short_code():
     return "".join(secrets.choice(SHORT_CODE_ALPHABET) for _ in range(SHORT_CODE_LENGTH))
 
 
+def published_condition(language, now):
+    """The rule for a language version readers may see now: published, live, out of embargo, not yet expired."""
+    return (
+        models.Q(
+            **{localized("status", language): Status.PUBLISHED, f"{localized('published_at', language)}__lte": now}
+        )
+        & (models.Q(embargoed_until__isnull=True) | models.Q(embargoed_until__lte=now))
+        # Expiry hides an article at once; publish_scheduled only records it as unpublished afterwards.
+        & (models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now))
+    )
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self, language, now=None):
-        """Language versions readers may see now: published, live, out of embargo and not yet expired."""
-        now = now or timezone.now()
-        return (
-            self.filter(
-                **{
-                    localized("status", language): Status.PUBLISHED,
-                    f"{localized('published_at', language)}__lte": now,
-                }
-            )
-            .filter(models.Q(embargoed_until__isnull=True) | models.Q(embargoed_until__lte=now))
-            # Expiry hides an article at once; publish_scheduled only records it as unpublished afterwards.
-            .filter(models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now))
-        )
+        """Language versions readers may see now (`published_condition`)."""
+        return self.filter(published_condition(language, now or timezone.now()))
 
     def missing_language(self, language):
         """Articles that have no text at all in `language`."""
@@ -331,10 +335,7 @@ class ArticleQuerySet(models.QuerySet):
     def published_in_any_language(self, now=None):
         """Articles with at least one language version readers may see now."""
         now = now or timezone.now()
-        query = models.Q()
-        for language in LANGUAGE_CODES:
-            query |= models.Q(pk__in=self.model.objects.published(language, now=now).values("pk"))
-        return self.filter(query)
+        return self.filter(functools.reduce(operator.or_, (published_condition(code, now) for code in LANGUAGE_CODES)))
 
     def published_since(self, language, since, now=None):
         """Language versions published at or after `since` that readers may see now (news sitemaps)."""
@@ -419,6 +420,23 @@ class Article(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("article")
         verbose_name_plural = _("articles")
+        indexes = [
+            # Each language's search vector (added below), and what listings of a language's live versions sort by.
+            *(
+                search.SearchVectorIndex(fields=[search.vector_field(c)], name=f"article_search_{c}")
+                for c in LANGUAGE_CODES
+            ),
+            # What the sitemap's last modification time reads.
+            models.Index(fields=["updated_at"], name="article_updated"),
+            *(
+                models.Index(
+                    fields=[f"-{localized('published_at', code)}", "-id"],
+                    condition=models.Q(**{localized("status", code): Status.PUBLISHED}),
+                    name=f"article_published_{code}",
+                )
+                for code in LANGUAGE_CODES
+            ),
+        ]
         # The workflow's actions (workflow/transitions.py) each name one of these.
         permissions = [
             ("publish_article", _("Can publish and unpublish articles")),
@@ -605,6 +623,17 @@ class Article(models.Model):
             code = generate_short_code()
             if not cls.objects.filter(short_code=code).exists():
                 return code
+
+
+def add_search_vectors():
+    """Per language, the search document as a tsvector in that language's configuration (see articles/search.py)."""
+    for language in languages.all_languages():
+        expression = search.StoredSearchVector(language.field("search_document"), config=language.search_config)
+        vector = models.GeneratedField(expression=expression, output_field=SearchVectorField(), db_persist=True)
+        Article.add_to_class(search.vector_field(language.code), vector)
+
+
+add_search_vectors()
 
 
 class ArticleSource(models.Model):

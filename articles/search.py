@@ -1,20 +1,28 @@
 """
-Search over articles in Arabic and German.
+Search over articles in each publishing language.
 
-Arabic is normalised the same way when text is indexed and when a reader types a query: hamza forms of alef become
-bare alef, taa marbuta becomes haa, alef maqsura becomes yaa, and diacritics and tatweel go, so `الرقه` finds `الرقة`.
+Text is normalised the same way when it is indexed and when a reader types a query: hamza forms of alef become bare
+alef, taa marbuta becomes haa, alef maqsura becomes yaa, diacritics and tatweel go (`الرقه` finds `الرقة`), and German
+umlauts and sharp s are spelt out (`Oeffnungszeiten` finds `Öffnungszeiten`, `Strasse` finds `Straße`).
+
+On PostgreSQL each language version's normalised text is also stored as a `tsvector` in that language's text search
+configuration (a generated column with a GIN index), so a query looks matches up in the index instead of reading
+every article, and only a bounded set of the newest matches is ranked: a common word costs what a rare one does.
 """
 
 import re
 import unicodedata
 
+from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-from django.db import connection
+from django.db import connection, models
 from django.db.models import F, Q
 
 from . import languages
 
 MAX_QUERY_LENGTH = 200
+# How many of the newest matches are ranked; more would cost a reader's request time in proportion to the archive.
+RANKED_CANDIDATES = 500
 
 ARABIC_DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]")
 TATWEEL = "\u0640"
@@ -32,39 +40,61 @@ ARABIC_LETTER_MAP = str.maketrans(
 )
 
 
+# After case folding (which already spells ß as ss): the spellings German writes without umlauts.
+GERMAN_LETTER_MAP = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
+
+
 def normalize(text):
-    """Fold `text` for matching: Arabic letter variants and marks, case, and Unicode compatibility forms."""
+    """Fold `text` for matching: Arabic letter variants and marks, case, umlauts, Unicode compatibility forms."""
     if not text:
         return ""
     text = unicodedata.normalize("NFKC", text)
     text = ARABIC_DIACRITICS.sub("", text).replace(TATWEEL, "")
     text = text.translate(ARABIC_LETTER_MAP)
-    return " ".join(text.casefold().split())
+    return " ".join(text.casefold().translate(GERMAN_LETTER_MAP).split())
+
+
+class StoredSearchVector(SearchVector):
+    """The expression of a language's generated search column: its tsvector on PostgreSQL, nothing elsewhere."""
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return "NULL", []
+
+
+class SearchVectorIndex(GinIndex):
+    """A GIN index on PostgreSQL; elsewhere a plain index, since the column it covers stays empty there."""
+
+    def create_sql(self, model, schema_editor, using="", **kwargs):
+        if schema_editor.connection.vendor != "postgresql":
+            return models.Index.create_sql(self, model, schema_editor, using=using, **kwargs)
+        return super().create_sql(model, schema_editor, using=using, **kwargs)
+
+
+def vector_field(language):
+    """The generated column of one language's search vector (see `Article`)."""
+    return languages.field("search_vector", language)
 
 
 def search_articles(queryset, query, language):
     """
-    `queryset` narrowed to articles whose `language` version matches `query`, best match first.
+    `queryset` narrowed to the newest `RANKED_CANDIDATES` articles whose `language` version matches `query`, best
+    match first.
 
-    Both sides are folded by `normalize`: the stored search documents at save time, the query here. PostgreSQL
-    ranks with full-text search in the language's configuration; other databases match every word as a substring.
+    PostgreSQL finds the matches in the language's GIN index and ranks them by relevance; other databases (SQLite in
+    development) match every word as a substring and keep them newest first.
     """
     query = normalize(query)[:MAX_QUERY_LENGTH]
-    terms = query.split()
-    if not terms:
+    if not query.split():
         return queryset.none()
-    document = languages.field("search_document", language)
-    published_at = F(languages.field("published_at", language)).desc(nulls_last=True)
+    newest_first = (f"-{languages.field('published_at', language)}", "-pk")
     if connection.vendor == "postgresql":
-        config = languages.get(language).search_config
-        vector = SearchVector(document, config=config)
-        search_query = SearchQuery(query, config=config, search_type="websearch")
-        return (
-            queryset.annotate(search_vector=vector, rank=SearchRank(vector, search_query))
-            .filter(search_vector=search_query)
-            .order_by("-rank", published_at, "-pk")
-        )
-    condition = Q()
-    for term in terms:
-        condition &= Q(**{f"{document}__contains": term})
-    return queryset.filter(condition).order_by(published_at, "-pk")
+        search_query = SearchQuery(query, config=languages.get(language).search_config, search_type="websearch")
+        vector = vector_field(language)
+        matches = queryset.filter(**{vector: search_query})
+        ranking = (SearchRank(F(vector), search_query).desc(), *newest_first)
+    else:
+        document = languages.field("search_document", language)
+        matches = queryset.filter(*(Q(**{f"{document}__contains": term}) for term in query.split()))
+        ranking = newest_first
+    candidates = matches.order_by(*newest_first).values("pk")[:RANKED_CANDIDATES]
+    return queryset.model.objects.filter(pk__in=candidates).order_by(*ranking)

@@ -3,6 +3,7 @@
 import reversion
 from modeltranslation.translator import TranslationOptions, register
 
+from . import languages
 from .models import Article, ArticleSource, Caption, Category, Image, Source
 
 
@@ -47,4 +48,9 @@ class CaptionTranslationOptions(TranslationOptions):
 # the per-language columns (`headline_ar`, `headline_de`, ...).
 reversion.register(ArticleSource)
 reversion.register(Caption)
-reversion.register(Article, follow=["source_links", "captions"])
+# Derived columns (search documents and vectors) are left out: a restore recomputes them on save.
+reversion.register(
+    Article,
+    follow=["source_links", "captions"],
+    exclude=["search_text", *languages.fields("search_document"), *languages.fields("search_vector")],
+)

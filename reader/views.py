@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
 from django_filters.views import FilterView
 
-from articles import languages
+from articles import languages, search
 from articles.models import Article, ArticleSource, Caption, Category, Placement, localized
 from workflow.models import Correction
 
@@ -141,7 +141,9 @@ class SearchView(ReaderPaginationMixin, ListView):
         return Article.objects.published(language).search(self.query, language)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(query=self.query, **kwargs)
+        context = super().get_context_data(query=self.query, **kwargs)
+        context["capped"] = context["paginator"].count >= search.RANKED_CANDIDATES
+        return context
 
 
 @require_GET

@@ -1,9 +1,14 @@
 """Search: Arabic folded the same way at index and query time, on SQLite and on PostgreSQL alike."""
 
+from unittest import mock, skipUnless
+
+from django.contrib.postgres.search import SearchQuery
 from django.core.cache import cache
+from django.db import connection
 from django.test import TestCase
 from django.utils import timezone
 
+from articles import languages, search
 from articles.models import Article
 from articles.search import normalize
 from tests.factories import make_article
@@ -16,6 +21,11 @@ class NormalizeTests(TestCase):
         self.assertEqual(normalize("مُحَمَّد"), "محمد")
         self.assertEqual(normalize("كتــاب"), "كتاب")
         self.assertEqual(normalize("Straße GROSS"), "strasse gross")
+
+    def test_german_umlauts_and_sharp_s_fold_like_their_spelt_out_forms(self):
+        self.assertEqual(normalize("Öffnungszeiten"), normalize("Oeffnungszeiten"))
+        self.assertEqual(normalize("Straße"), normalize("Strasse"))
+        self.assertEqual(normalize("Mädchen für Bücher"), "maedchen fuer buecher")
 
 
 class SearchTests(TestCase):
@@ -72,3 +82,67 @@ class SearchTests(TestCase):
                 response = self.client.get("/de/search/", {"q": query})
                 self.assertEqual(response.status_code, 200)
                 self.assertNotContains(response, "<script>")
+
+    def test_german_search_folds_umlauts_and_sharp_s(self):
+        library = make_article(
+            publish=("de",), headline_de="Neue Öffnungszeiten in der Bahnhofstraße", body_de="<p>Ab Montag.</p>"
+        )
+        self.assertEqual(self.search("Oeffnungszeiten", "de"), [library])
+        self.assertEqual(self.search("Bahnhofstrasse", "de"), [library])
+        self.assertEqual(self.search("öffnungszeiten", "de"), [library])
+
+
+class CandidateTests(TestCase):
+    """A common word ranks only the newest matches: the work per query does not grow with the archive."""
+
+    @classmethod
+    def setUpTestData(cls):
+        now = timezone.now()
+        cls.articles = []
+        for age in range(6):
+            article = make_article(publish=("ar",), headline_ar=f"سوريا خبر رقم {age}")
+            Article.objects.filter(pk=article.pk).update(published_at_ar=now - timezone.timedelta(hours=age + 1))
+            cls.articles.append(article)
+
+    def test_only_the_newest_matches_are_ranked_and_the_page_says_so(self):
+        cache.clear()
+        with mock.patch.object(search, "RANKED_CANDIDATES", 4):
+            found = list(Article.objects.published("ar").search("سوريا", "ar"))
+            response = self.client.get("/ar/search/", {"q": "سوريا"})
+        self.assertEqual(set(found), set(self.articles[:4]))
+        self.assertContains(response, "٤")  # the count, in the page's digits
+        self.assertEqual(len(response.context["object_list"]), 4)
+        self.assertTrue(response.context["capped"])
+
+
+@skipUnless(connection.vendor == "postgresql", "full-text search plans exist on PostgreSQL only")
+class SearchPlanTests(TestCase):
+    """The match is found in the language's GIN index over the stored vector, never by reading every article."""
+
+    @classmethod
+    def setUpTestData(cls):
+        for number in range(30):
+            make_article(publish=("ar", "de"), headline_ar=f"سوريا {number}", headline_de=f"Syrien {number}")
+
+    def plan(self, queryset):
+        with connection.cursor() as cursor:
+            # Tiny test tables are cheaper to scan; forbidding scans asks whether the index can serve the query.
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            sql, params = queryset.query.sql_with_params()
+            cursor.execute(f"EXPLAIN {sql}", params)
+            return "\n".join(row[0] for row in cursor.fetchall())
+
+    def test_each_language_matches_in_its_index(self):
+        for language, word, index in (("ar", "سوريا", "article_search_ar"), ("de", "Syrien", "article_search_de")):
+            query = SearchQuery(search.normalize(word), config=languages.get(language).search_config)
+            with self.subTest(language=language):
+                plan = self.plan(Article.objects.filter(**{search.vector_field(language): query}))
+                self.assertIn(f"Bitmap Index Scan on {index}", plan)
+
+    def test_a_search_reads_no_article_it_does_not_need(self):
+        for language, word in (("ar", "سوريا"), ("de", "Syrien")):
+            with self.subTest(language=language):
+                plan = self.plan(Article.objects.published(language).search(word, language))
+                self.assertNotIn("Seq Scan", plan)
+                self.assertNotIn("to_tsvector", plan)  # the stored vector is read, never computed per row
+                self.assertIn("Limit", plan)  # only a bounded set of matches is ranked

@@ -1,10 +1,15 @@
 """sitemap.xml with language alternates, and the Google News sitemap of the last two days."""
 
+from unittest import mock
+
 from django.core.cache import cache
+from django.db import connection
 from django.test import TestCase, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from lxml import etree
 
+from reader.sitemaps import ArticleSitemap
 from tests.factories import make_article
 
 NS = {
@@ -67,3 +72,40 @@ class SitemapTests(TestCase):
                 (f"http://testserver{self.german_draft.get_absolute_url('ar')}", "ar"),
             },
         )
+
+
+class SitemapPagingTests(TestCase):
+    """Pages are ranges of ids: each costs the same few small queries however large the archive is."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.articles = [make_article(publish=("ar", "de")) for _ in range(5)]
+
+    def setUp(self):
+        cache.clear()
+        patcher = mock.patch.object(ArticleSitemap, "limit", 2)
+        patcher.start()
+        self.addCleanup(patcher.stop)
+
+    def locations(self, url):
+        return etree.fromstring(self.client.get(url).content).xpath("//s:loc/text()", namespaces=NS)
+
+    def test_the_index_lists_every_page(self):
+        pages = -(-self.articles[-1].pk // 2)
+        locations = self.locations("/sitemap.xml")
+        self.assertIn("http://testserver/sitemap-articles.xml", locations)
+        self.assertIn(f"http://testserver/sitemap-articles.xml?p={pages}", locations)
+        self.assertNotIn(f"http://testserver/sitemap-articles.xml?p={pages + 1}", locations)
+
+    def test_each_article_is_on_exactly_one_page(self):
+        first, pages = -(-self.articles[0].pk // 2), -(-self.articles[-1].pk // 2)
+        seen = [loc for page in range(first, pages + 1) for loc in self.locations(f"/sitemap-articles.xml?p={page}")]
+        expected = [f"http://testserver{a.get_absolute_url(code)}" for a in self.articles for code in ("ar", "de")]
+        self.assertEqual(sorted(seen), sorted(expected))
+        self.assertEqual(self.client.get(f"/sitemap-articles.xml?p={pages + 1}").status_code, 404)
+
+    def test_a_page_reads_few_queries_and_no_bodies(self):
+        with CaptureQueriesContext(connection) as queries:
+            self.assertEqual(self.client.get("/sitemap-articles.xml?p=2").status_code, 200)
+        self.assertEqual(len(queries), 2)  # the highest id, then the page's range
+        self.assertFalse([q["sql"] for q in queries if "body_ar" in q["sql"] or "search_document" in q["sql"]])

@@ -5,26 +5,6 @@ from django.db import migrations, models
 
 import articles.models
 
-# Full-text indexes exist on PostgreSQL only; each expression matches what `articles.search` queries.
-SEARCH_CONFIGS = {"ar": "arabic", "de": "german"}
-
-
-def create_search_indexes(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for language, config in SEARCH_CONFIGS.items():
-        schema_editor.execute(
-            f"CREATE INDEX IF NOT EXISTS articles_article_search_{language} ON articles_article "
-            f"USING gin (to_tsvector('{config}'::regconfig, COALESCE(search_document_{language}, '')))"
-        )
-
-
-def drop_search_indexes(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for language in SEARCH_CONFIGS:
-        schema_editor.execute(f"DROP INDEX IF EXISTS articles_article_search_{language}")
-
 
 class Migration(migrations.Migration):
     initial = True
@@ -531,5 +511,4 @@ class Migration(migrations.Migration):
             model_name="articlesource",
             constraint=models.UniqueConstraint(fields=("article", "source"), name="unique_article_source"),
         ),
-        migrations.RunPython(create_search_indexes, drop_search_indexes),
     ]
