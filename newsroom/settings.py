@@ -297,7 +297,7 @@ IMAGE_MAX_BYTES = int(os.environ.get("IMAGE_MAX_BYTES", 25 * 1024 * 1024))
 IMAGE_MAX_PIXELS = int(os.environ.get("IMAGE_MAX_PIXELS", 60_000_000))
 # Memory one picture may take while it is decoded for its renditions (JPEGs decode at reduced scale, so this mostly
 # bounds PNG, WebP and GIF); a picture that needs more is refused by its header, before decoding, and says why.
-IMAGE_MAX_DECODED_BYTES = int(os.environ.get("IMAGE_MAX_DECODED_BYTES", 64 * 1024 * 1024))
+IMAGE_MAX_DECODED_BYTES = int(os.environ.get("IMAGE_MAX_DECODED_BYTES", 32 * 1024 * 1024))
 IMAGE_MIN_SIDE = 16
 # How many imports (previews and confirmations) one editor may run at once, across all servers.
 IMPORT_MAX_CONCURRENT_PER_USER = env_int("IMPORT_MAX_CONCURRENT_PER_USER", 2)
