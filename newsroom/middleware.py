@@ -8,7 +8,7 @@ import logging
 import time
 
 from django.conf import settings
-from django.db import DatabaseError, InterfaceError, OperationalError, connections
+from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.functional import empty
@@ -83,9 +83,7 @@ class DatabaseUnavailableMiddleware:
         if now - _last_outage_log["at"] >= OUTAGE_LOG_INTERVAL:
             _last_outage_log["at"] = now
             logger.error("database unavailable, answering 503: %s", exception)
-        # A broken connection must not be reused by the next request on this thread.
-        for connection in connections.all(initialized_only=True):
-            connection.close_if_unusable_or_obsolete()
+        # The broken connection is closed at the end of the request, as Django does after every request.
         return service_unavailable(request)
 
 
