@@ -3,7 +3,6 @@ Secure headers on every answer: Content-Security-Policy without 'unsafe-inline' 
 and, in a real browser, no page of the site or the admin breaks that policy.
 """
 
-import importlib
 import re
 from unittest import mock
 
@@ -17,10 +16,8 @@ from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.browser import PHONE, BrowserTestCase
-from tests.factories import make_article, make_user
+from tests.factories import RolesSurviveFlush, create_role_groups, make_article, make_user
 from workflow.models import JobRun
-
-create_groups = importlib.import_module("workflow.migrations.0002_roles").create_groups
 
 # Chromium's own words for a refused inline script or style.
 VIOLATION_WORDS = ("Content Security Policy", "Refused to")
@@ -69,14 +66,11 @@ class HeaderTests(TestCase):
 
 
 @pytest.mark.browser
-class ContentSecurityPolicyBrowserTests(BrowserTestCase):
+class ContentSecurityPolicyBrowserTests(RolesSurviveFlush, BrowserTestCase):
     """Every kind of page, loaded in Chromium with the policy on, reports no violation."""
 
     def setUp(self):
-        # The role groups come from a data migration, which the flush after each live-server test empties.
-        from django.apps import apps as django_apps  # the migration's function takes an app registry
-
-        create_groups(django_apps, None)
+        create_role_groups()
 
     def logged_in_page(self, user, **kwargs):
         session = SessionStore()
