@@ -1,8 +1,10 @@
 """
 Views of the project itself: health checks for load balancers and the server-error answer.
 
-/healthz says the process is up (no I/O at all); /readyz says it can serve: the database, the cache and the media
-store each answered within their timeouts. Neither is cached or logged by the request log.
+/healthz says the process is up (no I/O at all); /readyz says it can serve: the database and the media store answered
+within their timeouts. The cache is checked and reported too, but a cache outage does not make a server unready: pages
+are then served uncached, and taking every server out of the balancer for it would turn a slowdown into an outage.
+Neither is cached or logged by the request log.
 """
 
 import sys
@@ -48,12 +50,14 @@ def check_storage():
 
 
 CHECKS = {"database": check_database, "cache": check_cache, "storage": check_storage}
+# What a server cannot serve without; the others are reported but do not make it unready.
+REQUIRED = {"database", "storage"}
 
 
 @never_cache
 @require_GET
 def readyz(request):
-    """Each dependency's state and time; 503 when any failed, so the balancer takes this server out."""
+    """Each dependency's state and time; 503 when a required one failed, so the balancer takes this server out."""
     results = {}
     for name, check in CHECKS.items():
         started = time.perf_counter()
@@ -64,8 +68,9 @@ def readyz(request):
         else:
             results[name] = {"ok": True}
         results[name]["ms"] = round((time.perf_counter() - started) * 1000, 1)
-    ready = all(result["ok"] for result in results.values())
-    return JsonResponse({"status": "ok" if ready else "unavailable", "checks": results}, status=200 if ready else 503)
+    ready = all(results[name]["ok"] for name in REQUIRED)
+    status = "unavailable" if not ready else "ok" if all(result["ok"] for result in results.values()) else "degraded"
+    return JsonResponse({"status": status, "checks": results}, status=200 if ready else 503)
 
 
 def server_error(request):

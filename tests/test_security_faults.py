@@ -197,11 +197,13 @@ class HealthTests(TestCase):
         self.assertEqual(set(response.json()["checks"]), {"database", "cache", "storage"})
 
     @override_settings(CACHES=UNREACHABLE_REDIS)
-    def test_readyz_fails_quickly_when_the_cache_is_down(self):
+    def test_readyz_reports_a_cache_outage_quickly_but_stays_ready(self):
+        """Pages are served uncached then; taking every server out of the balancer would make it an outage."""
         started = time.monotonic()
         response = self.client.get("/readyz")
         self.assertLess(time.monotonic() - started, 5)
-        self.assertEqual(response.status_code, 503)
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.json()["status"], "degraded")
         checks = response.json()["checks"]
         self.assertFalse(checks["cache"]["ok"])
         self.assertTrue(checks["database"]["ok"])
