@@ -85,7 +85,8 @@ MIDDLEWARE = [
     "newsroom.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's, with the constant policy of nonce-free answers built once (newsroom/middleware.py).
+    "newsroom.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -366,7 +367,6 @@ PERMISSIONS_POLICY = {
         "microphone",
         "payment",
         "usb",
-        "interest-cohort",
     )
 }
 

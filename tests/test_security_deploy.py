@@ -25,7 +25,9 @@ def readme_production_environment():
 
 
 def run_manage(*arguments, environment):
-    clean = {key: value for key, value in os.environ.items() if key not in {"DEBUG", "DJANGO_SETTINGS_MODULE"}}
+    # The environment a server would have: none of the test run's own switches (DEBUG, the browser tests' async flag).
+    ignored = {"DEBUG", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    clean = {key: value for key, value in os.environ.items() if key not in ignored}
     return subprocess.run(
         [sys.executable, "manage.py", *arguments],
         cwd=settings.BASE_DIR,

@@ -5,6 +5,7 @@ never loses what it cannot rebuild, and a damaged picture is a form error that l
 """
 
 import os
+import tempfile
 from datetime import timedelta
 from io import StringIO
 from pathlib import Path
@@ -70,6 +71,12 @@ class RebuildRenditionsTests(TestCase):
 
 
 class StagingTests(TestCase):
+    def setUp(self):
+        # A staging area of its own: other tests leave previews behind in the shared one.
+        folder = self.enterContext(tempfile.TemporaryDirectory())
+        imports = {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": folder}}
+        self.enterContext(override_settings(STORAGES={**settings.STORAGES, "imports": imports}))
+
     def upload(self, name="a.txt"):
         return SimpleUploadedFile(name, b"content")
 
