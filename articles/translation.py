@@ -48,3 +48,5 @@ class CaptionTranslationOptions(TranslationOptions):
 reversion.register(ArticleSource)
 reversion.register(Caption)
 reversion.register(Article, follow=["source_links", "captions"])
+# A picture's credit and alt text are what readers see too; its revisions say who changed them.
+reversion.register(Image)
