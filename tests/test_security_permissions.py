@@ -1,6 +1,6 @@
 """
-A reporter may not change what readers see, by any path: the Import page, the import command and pending agency
-versions. Each such change by someone who may is kept as a revision and logged, naming them.
+A reporter may not change what readers see, by any path: the Import page, the import command, pending agency
+versions and the Image admin. Each such change by someone who may is kept as a revision and logged, naming them.
 """
 
 import json
@@ -19,7 +19,7 @@ from reversion.models import Version
 from articles.models import Article, Status
 from interchange.models import PendingUpdate
 
-from .factories import make_article, make_user
+from .factories import make_article, make_user, picture_upload
 
 IMPORT_URL = reverse("admin:interchange_import")
 
@@ -257,3 +257,83 @@ class ImportCommandTests(TestCase):
         article = Article.objects.published("ar").get()
         self.assertEqual(log_entries(article).get().user, self.editor)
         self.assertEqual(Version.objects.get_for_object(article).get().revision.user, self.editor)
+
+
+class ImageAdminTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.reporter = make_user("rita", "reporter")
+        cls.editor = make_user("edith", "editor")
+
+    def setUp(self):
+        self.image = make_article(publish=["ar"], images=1).captions.get().image
+        self.url = reverse("admin:articles_image_change", args=[self.image.pk])
+
+    def change(self, user, image=None, **changes):
+        self.client.force_login(user)
+        image = image or self.image
+        data = {
+            "archive_title": image.archive_title,
+            "credit": image.credit,
+            "alt_text_ar": image.alt_text_ar or "",
+            "alt_text_de": image.alt_text_de or "",
+            "source_identifier": image.source_identifier,
+            "remote_url": image.remote_url,
+            **changes,
+        }
+        return self.client.post(reverse("admin:articles_image_change", args=[image.pk]), data)
+
+    def test_reporter_sees_a_live_articles_picture_read_only(self):
+        self.client.force_login(self.reporter)
+        response = self.client.get(self.url)
+        self.assertEqual(response.status_code, 200)
+        self.assertFalse(response.context["has_change_permission"])
+        self.assertNotContains(response, 'name="credit"')
+        self.assertContains(response, "Newsroom/Test")
+
+    def test_reporter_may_not_change_a_live_articles_credit(self):
+        response = self.change(self.reporter, credit="Someone Else")
+        self.assertEqual(response.status_code, 403)
+        self.image.refresh_from_db()
+        self.assertEqual(self.image.credit, "Newsroom/Test")
+
+    def test_reporter_may_not_swap_a_live_articles_picture(self):
+        response = self.change(self.reporter, file=picture_upload(color=(0, 0, 255)))
+        self.assertEqual(response.status_code, 403)
+        self.image.refresh_from_db()
+        self.assertFalse(self.image.file)
+
+    def test_a_scheduled_articles_picture_is_protected_too(self):
+        article = make_article(images=1)
+        article.status_de = Status.SCHEDULED
+        article.save()
+        image = article.captions.get().image
+        self.assertEqual(self.change(self.reporter, image=image, credit="Someone Else").status_code, 403)
+
+    def test_reporter_changes_a_draft_articles_picture(self):
+        image = make_article(images=1).captions.get().image
+        self.assertEqual(self.change(self.reporter, image=image, credit="Anders").status_code, 302)
+        image.refresh_from_db()
+        self.assertEqual(image.credit, "Anders")
+
+    def test_editor_changes_it_logged_and_kept(self):
+        response = self.change(self.editor, credit="Someone Else")
+        self.assertEqual(response.status_code, 302)
+        self.image.refresh_from_db()
+        self.assertEqual(self.image.credit, "Someone Else")
+        self.assertEqual(log_entries(self.image).get().user, self.editor)
+        self.assertEqual(Version.objects.get_for_object(self.image).get().revision.user, self.editor)
+
+    def test_list_and_history_render_and_a_reporter_may_not_revert(self):
+        self.change(self.editor, credit="First Credit")
+        first = Version.objects.get_for_object(self.image).get()
+        self.change(self.editor, credit="Someone Else")
+        self.client.force_login(self.reporter)
+        self.assertEqual(self.client.get(reverse("admin:articles_image_changelist")).status_code, 200)
+        history = self.client.get(reverse("admin:articles_image_history", args=[self.image.pk]))
+        self.assertContains(history, "edith")
+        # Reverting is a change like any other.
+        revert = reverse("admin:articles_image_revision", args=[self.image.pk, first.pk])
+        self.assertEqual(self.client.post(revert, {"credit": "First Credit"}).status_code, 403)
+        self.image.refresh_from_db()
+        self.assertEqual(self.image.credit, "Someone Else")
