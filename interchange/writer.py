@@ -363,7 +363,8 @@ def history_message(item, language, file, status, published=False, applied=False
     else:
         message = gettext("Updated the {language} version from {file} ({format} version {version}).")
     if published:
-        message = f"{message} {gettext('Published the {language} version.')}"
+        # Joined rather than an f-string: makemessages does not find gettext() calls inside f-strings.
+        message = " ".join([message, gettext("Published the {language} version.")])
     return message.format(**details)
 
 
