@@ -3,6 +3,8 @@ The admin's Import page: upload files, see what the importer recognised in each,
 
 Uploads wait between the two steps in a staging folder outside MEDIA_ROOT (agency files may hold non-public notes),
 under a token kept in the editor's session, so only the editor who uploaded them can import them.
+
+The import is the editor's own: the writer applies their permissions and names them in each article's history.
 """
 
 import secrets
@@ -21,7 +23,7 @@ from articles.models import Article
 
 from .forms import ConfirmForm, ImportForm
 from .importers import ParseError, files, parse_each
-from .writer import SourceIndex, import_files
+from .writer import SourceIndex, check_publish_permission, import_files
 
 SESSION_KEY = "article_import_token"
 STAGED_PREFIX_LENGTH = len("000-")
@@ -80,7 +82,13 @@ class ImportView(FormView):
         context.update(self.admin_site.each_context(self.request), opts=Article._meta, title=gettext("Import articles"))
         return context
 
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
     def post(self, request, *args, **kwargs):
+        # The form offers "publish" only to those who may publish; asking for it anyway (a crafted request, either
+        # step) is refused before anything is staged or written.
+        check_publish_permission(request.user, "publish" in request.POST)
         if "confirm" in request.POST:
             return self.confirm(request)
         return super().post(request, *args, **kwargs)
@@ -95,7 +103,11 @@ class ImportView(FormView):
                 for chunk in upload.chunks():
                     target.write(chunk)
         self.request.session[SESSION_KEY] = token
-        options = {key: form.cleaned_data[key] for key in ("format", "language", "publish")}
+        options = {
+            "format": form.cleaned_data["format"],
+            "language": form.cleaned_data["language"],
+            "publish": form.cleaned_data.get("publish", False),
+        }
         sources = SourceIndex()
         previews = [
             preview(entry, folder, options["format"], options["language"], sources)
@@ -114,12 +126,12 @@ class ImportView(FormView):
             return redirect("admin:interchange_import")
         summary = import_files(
             sorted(folder.iterdir()),
+            user=request.user,
             format=form.cleaned_data["format"] or "auto",
             language=form.cleaned_data["language"] or None,
             publish=form.cleaned_data["publish"],
+            label=lambda name: display_name(name, folder),
         )
         shutil.rmtree(folder, ignore_errors=True)
         del request.session[SESSION_KEY]
-        for outcome in summary.outcomes:
-            outcome.file = display_name(outcome.file, folder)
         return self.render_to_response(self.get_context_data(summary=summary, step="result"))
