@@ -11,6 +11,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin, TranslationInlineModelAdmin
 from modeltranslation.fields import TranslationField
+from reversion.admin import VersionAdmin
 
 from . import languages
 from .models import ArticleSource, Caption, Category, Image, Source, Status
@@ -233,7 +234,13 @@ class CategoryAdmin(BilingualMixin, TranslationAdmin):
 
 
 @admin.register(Image)
-class ImageAdmin(BilingualMixin, TranslationAdmin):
+class ImageAdmin(BilingualMixin, VersionAdmin, TranslationAdmin):
+    """
+    Pictures, each change kept as a revision naming the editor. A picture a live or scheduled article shows is
+    changed only by those who may publish (its file, credit and alt text are what readers see); others see it
+    read-only.
+    """
+
     list_display = ["thumbnail", "archive_title", "credit", "has_file", "width", "height", "created_at"]
     search_fields = ["archive_title", "credit", *languages.fields("alt_text"), "content_hash", "source_identifier"]
     readonly_fields = ["thumbnail", "width", "height", "content_hash", "created_at"]
@@ -246,6 +253,16 @@ class ImageAdmin(BilingualMixin, TranslationAdmin):
         ("source_identifier", "remote_url"),
         ("content_hash", "created_at"),
     ]
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        return obj is None or obj.may_be_changed_by(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        if not super().has_delete_permission(request, obj):
+            return False
+        return obj is None or obj.may_be_changed_by(request.user)
 
     @admin.display(description=_("has file"), boolean=True)
     def has_file(self, obj):

@@ -204,6 +204,15 @@ class Image(models.Model):
         if self.file and not getattr(self.file, "_committed", True):
             renditions.validate_image_file(self.file)
 
+    def may_be_changed_by(self, user):
+        """
+        Like an article's: once an article that shows this picture is live or scheduled in any language, changing
+        the picture (its file, credit or alt text) changes what readers see, and needs publishing.
+        """
+        if self.pk is None or user.has_perm(PUBLISH_PERMISSION):
+            return True
+        return not Article.objects.filter(captions__image=self).public_or_scheduled().exists()
+
     def get_renditions(self):
         """This picture's renditions, narrowest first; uses the prefetch cache when the view prefetched them."""
         return sorted(self.renditions.all(), key=lambda rendition: (rendition.format, rendition.width))
@@ -338,6 +347,13 @@ class ArticleQuerySet(models.QuerySet):
     def published(self, language, now=None):
         """Language versions readers may see now (`published_condition`)."""
         return self.filter(published_condition(language, now or timezone.now()))
+
+    def public_or_scheduled(self):
+        """Articles with a language version that is live or scheduled (`Article.is_public_or_scheduled`)."""
+        condition = models.Q()
+        for language in LANGUAGE_CODES:
+            condition |= models.Q(**{f"{localized('status', language)}__in": [Status.PUBLISHED, Status.SCHEDULED]})
+        return self.filter(condition)
 
     def missing_language(self, language):
         """Articles that have no text at all in `language`."""

@@ -54,3 +54,5 @@ reversion.register(
     follow=["source_links", "captions"],
     exclude=["search_text", *languages.fields("search_document"), *languages.fields("search_vector")],
 )
+# A picture's credit and alt text are what readers see too; its revisions say who changed them.
+reversion.register(Image)

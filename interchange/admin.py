@@ -1,9 +1,10 @@
 """Agency updates awaiting review in the admin (the Import page is interchange/admin_views.py)."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.utils.html import format_html, format_html_join, strip_tags
-from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from articles import languages
 
@@ -51,14 +52,34 @@ class PendingUpdateAdmin(admin.ModelAdmin):
         description=_("Apply the selected agency versions (overwrites the editors' text)"), permissions=["change"]
     )
     def apply_updates(self, request, queryset):
-        applied = 0
+        """Each version as the editor: the writer refuses live or scheduled articles they may not change, and
+        names them in each applied article's history."""
+        applied, refused = 0, []
         for pending in queryset.select_related("article"):
-            outcome = apply_pending_update(pending)
-            message = gettext("Applied agency version ({language})").format(language=pending.language)
-            self.log_change(request, outcome.article, message)
-            applied += 1
-        self.message_user(
-            request,
-            ngettext("%(count)d agency version applied.", "%(count)d agency versions applied.", applied)
-            % {"count": applied},
-        )
+            try:
+                apply_pending_update(pending, user=request.user)
+            except PermissionDenied as error:
+                refused.append((pending.article, str(error)))
+            else:
+                applied += 1
+        if applied:
+            self.message_user(
+                request,
+                ngettext("%(count)d agency version applied.", "%(count)d agency versions applied.", applied)
+                % {"count": applied},
+            )
+        if refused:
+            self.message_user(
+                request,
+                format_html(
+                    "{}<ul>{}</ul>",
+                    ngettext(
+                        "%(count)d agency version was not applied:",
+                        "%(count)d agency versions were not applied:",
+                        len(refused),
+                    )
+                    % {"count": len(refused)},
+                    format_html_join("", "<li><bdi>{}</bdi>: {}</li>", refused),
+                ),
+                messages.WARNING,
+            )

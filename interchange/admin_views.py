@@ -4,6 +4,8 @@ The admin's Import page: upload files, see what the importer recognised in each,
 Uploads wait between the two steps in private storage (interchange/staging.py; agency files may hold non-public
 notes), under a token kept in the editor's session, so only the editor who uploaded them can import them, on whichever
 server the confirmation arrives.
+
+The import is the editor's own: the writer applies their permissions and names them in each article's history.
 """
 
 from django.contrib import admin, messages
@@ -18,7 +20,7 @@ from articles.models import Article
 from . import staging
 from .forms import ConfirmForm, ImportForm
 from .importers import ParseError, files, parse_each
-from .writer import SourceIndex, import_files
+from .writer import SourceIndex, check_publish_permission, import_files
 
 SESSION_KEY = "article_import_token"
 STAGED_PREFIX_LENGTH = len("000-")
@@ -71,7 +73,13 @@ class ImportView(FormView):
         context.update(self.admin_site.each_context(self.request), opts=Article._meta, title=gettext("Import articles"))
         return context
 
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
     def post(self, request, *args, **kwargs):
+        # The form offers "publish" only to those who may publish; asking for it anyway (a crafted request, either
+        # step) is refused before anything is staged or written.
+        check_publish_permission(request.user, "publish" in request.POST)
         try:
             with staging.import_slot(request.user):
                 if "confirm" in request.POST:
@@ -84,7 +92,11 @@ class ImportView(FormView):
     def form_valid(self, form):
         token = staging.stage(form.cleaned_data["files"])
         self.request.session[SESSION_KEY] = token
-        options = {key: form.cleaned_data[key] for key in ("format", "language", "publish")}
+        options = {
+            "format": form.cleaned_data["format"],
+            "language": form.cleaned_data["language"],
+            "publish": form.cleaned_data.get("publish", False),
+        }
         sources = SourceIndex()
         with staging.local_copies(token) as paths:
             folder = str(paths[0].parent) if paths else ""
@@ -107,12 +119,12 @@ class ImportView(FormView):
             folder = str(paths[0].parent)
             summary = import_files(
                 paths,
+                user=request.user,
                 format=form.cleaned_data["format"] or "auto",
                 language=form.cleaned_data["language"] or None,
                 publish=form.cleaned_data["publish"],
+                label=lambda name: display_name(name, folder),
             )
         staging.delete(token)
         del request.session[SESSION_KEY]
-        for outcome in summary.outcomes:
-            outcome.file = display_name(outcome.file, folder)
         return self.render_to_response(self.get_context_data(summary=summary, step="result"))

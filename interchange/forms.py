@@ -5,6 +5,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from articles import languages
+from articles.models import PUBLISH_PERMISSION
 
 from .importers import FORMATS, ParseError, files
 
@@ -38,6 +39,12 @@ class ImportForm(forms.Form):
     format = forms.ChoiceField(label=_("Format"), choices=format_choices, initial="auto")
     language = forms.ChoiceField(label=_("Language"), required=False, choices=language_choices)
     publish = forms.BooleanField(label=_("Publish the imported language versions at once"), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Offered only to those who may publish; the view refuses a request that asks for it anyway.
+        if not user.has_perm(PUBLISH_PERMISSION):
+            del self.fields["publish"]
 
     def clean_files(self):
         uploads = self.cleaned_data["files"]

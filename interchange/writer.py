@@ -1,6 +1,12 @@
 """
 The one place parsed items become articles: each item is written inside its own transaction and upserted on its
 source identifier, so a failing item leaves nothing behind and a re-import updates instead of duplicating.
+
+Every import is made by a user, and the newsroom's rules apply to it as to the admin: publishing needs the publish
+permission, and so does changing an article (or a picture) readers see or are about to see; a newer version of such
+an article from a user who may not change it waits as a PendingUpdate. Each written item keeps a revision and an admin
+log entry naming the user and the file. The import command without a user acts as its own system account, which the
+rules do not bind (`check_permission=False`): whoever runs it has the shell.
 """
 
 import dataclasses
@@ -8,13 +14,27 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
+import reversion
+from django.contrib.admin.models import ADDITION, CHANGE
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext
 
 from articles import languages
-from articles.models import Article, ArticleSource, Caption, Category, Image, Placement, Source, localized
+from articles.audit import record
+from articles.models import (
+    PUBLISH_PERMISSION,
+    Article,
+    ArticleSource,
+    Caption,
+    Category,
+    Image,
+    Placement,
+    Source,
+    localized,
+)
 from articles.renditions import validate_image_file
 from articles.search import normalize
 
@@ -173,8 +193,30 @@ def find_article(item):
     return article
 
 
-def import_items(parsed, *, file="", publish=False, dry_run=False, language=None, sources=None, resolve=None):
-    """Write each parsed item (or report each ParseError) of one file; returns a list of Outcomes."""
+def check_publish_permission(user, publish, check_permission=True):
+    """Publishing on import needs the publish permission; without it the whole import is refused before it starts."""
+    if publish and check_permission and not user.has_perm(PUBLISH_PERMISSION):
+        raise PermissionDenied(
+            gettext(
+                "You may not publish articles, so nothing was imported. Import without “publish”; "
+                "an editor who may publish then publishes the articles."
+            )
+        )
+
+
+def import_items(
+    parsed,
+    *,
+    user,
+    check_permission=True,
+    file="",
+    publish=False,
+    dry_run=False,
+    language=None,
+    sources=None,
+    resolve=None,
+):
+    """Write each parsed item (or report each ParseError) of one file as `user`; returns a list of Outcomes."""
     sources = sources or SourceIndex()
     outcomes = []
     for number, entry in enumerate(parsed, start=1):
@@ -184,7 +226,15 @@ def import_items(parsed, *, file="", publish=False, dry_run=False, language=None
             continue
         try:
             outcome = write_item(
-                entry, publish=publish, dry_run=dry_run, language=language, sources=sources, resolve=resolve, file=file
+                entry,
+                user=user,
+                check_permission=check_permission,
+                publish=publish,
+                dry_run=dry_run,
+                language=language,
+                sources=sources,
+                resolve=resolve,
+                file=file,
             )
         except (ParseError, ValidationError) as error:
             reason = error.reason if isinstance(error, ParseError) else "; ".join(error.messages)
@@ -198,12 +248,28 @@ def import_items(parsed, *, file="", publish=False, dry_run=False, language=None
     return outcomes
 
 
-def write_item(item, *, publish=False, dry_run=False, language=None, sources=None, resolve=None, file="", force=False):
+def write_item(
+    item,
+    *,
+    user,
+    check_permission=True,
+    publish=False,
+    dry_run=False,
+    language=None,
+    sources=None,
+    resolve=None,
+    file="",
+    force=False,
+    article=None,
+):
     """
-    Create or update the article for one parsed item inside its own transaction.
+    Create or update the article for one parsed item inside its own transaction, kept as a revision and logged in
+    the admin's history, both naming `user` and the file.
 
-    A re-import of the same item, or of an older or equal version, changes nothing. A newer version of an article
-    an editor has changed since its last import is kept as a PendingUpdate instead (a conflict), unless `force`.
+    A re-import of the same item, or of an older or equal version, changes nothing. A newer version is kept as a
+    PendingUpdate instead (a conflict) when an editor has changed the article since its last import, or when the
+    article is live or scheduled and `user` may not change it. `force` applies a pending version (an editor's
+    decision) to its `article`: it overrides the first reason, never the second.
     """
     language = language or item.language
     if language not in languages.CODES:
@@ -215,43 +281,91 @@ def write_item(item, *, publish=False, dry_run=False, language=None, sources=Non
         raise ParseError("the item has no headline")
     if item.pubstatus == "canceled":
         raise ParseError("the agency canceled this item; it is not imported")
+    check_publish_permission(user, publish, check_permission)
+
+    def may_change(obj):
+        return not check_permission or obj.may_be_changed_by(user)
+
     sources = sources or SourceIndex()
     digest = fingerprint(item)
     with transaction.atomic():
-        article = find_article(item)
-        state = article.import_state.get(language, {}) if article is not None else {}
-        if state and not force:
-            if state.get("fingerprint") == digest:
-                return Outcome(UNCHANGED, article=article, language=language, warnings=item.warnings)
-            if is_not_newer(state, item):
-                stored = state.get("version") or state.get("updated_at")
-                reason = f"version {item.version or item.updated_at} is not newer than {stored}"
-                return Outcome(UNCHANGED, article=article, language=language, reason=reason, warnings=item.warnings)
-            if state.get("content_digest") and article.content_digest(language) != state["content_digest"]:
+        with reversion.create_revision():
+            article = find_article(item) if article is None else Article.objects.select_for_update().get(pk=article.pk)
+            state = article.import_state.get(language, {}) if article is not None else {}
+            if state and not force:
+                if state.get("fingerprint") == digest:
+                    return Outcome(UNCHANGED, article=article, language=language, warnings=item.warnings)
+                if is_not_newer(state, item):
+                    stored = state.get("version") or state.get("updated_at")
+                    reason = f"version {item.version or item.updated_at} is not newer than {stored}"
+                    return Outcome(UNCHANGED, article=article, language=language, reason=reason, warnings=item.warnings)
+            if article is not None and not may_change(article):
+                if force:
+                    raise PermissionDenied(
+                        gettext("The article is live or scheduled; only an editor who may publish can change it.")
+                    )
+                keep_pending_update(article, item, language, digest, file, dry_run)
+                reason = gettext("the article is live or scheduled; the new version awaits an editor who may publish")
+                return Outcome(CONFLICT, article=article, language=language, reason=reason, warnings=item.warnings)
+            if (
+                state
+                and not force
+                and state.get("content_digest")
+                and article.content_digest(language) != state["content_digest"]
+            ):
                 keep_pending_update(article, item, language, digest, file, dry_run)
                 reason = "an editor changed the article since its last import; the new version awaits review"
                 return Outcome(CONFLICT, article=article, language=language, reason=reason, warnings=item.warnings)
-        status = UPDATED if article is not None else CREATED
-        article = article or Article(source_identifier=item.identifier)
-        apply_item(article, item, language, sources)
-        if publish:
-            article.publish(language, when=item.published_at or item.updated_at)
-        article.refresh_derived_fields()  # the digest is of the text as stored: sanitized
-        article.import_state = {
-            **article.import_state,
-            language: {
-                "identifier": item.identifier,
-                "fingerprint": digest,
-                "version": str(item.version or ""),
-                "updated_at": item.updated_at.isoformat() if item.updated_at else "",
-                "content_digest": article.content_digest(language, [image.caption for image in item.images]),
-            },
-        }
-        article.save()
-        write_relations(article, item, language, sources, resolve, created=status == CREATED)
+            status = UPDATED if article is not None else CREATED
+            article = article or Article(source_identifier=item.identifier)
+            apply_item(article, item, language, sources)
+            if publish:
+                article.publish(language, when=item.published_at or item.updated_at)
+            article.refresh_derived_fields()  # the digest is of the text as stored: sanitized
+            article.import_state = {
+                **article.import_state,
+                language: {
+                    "identifier": item.identifier,
+                    "fingerprint": digest,
+                    "version": str(item.version or ""),
+                    "updated_at": item.updated_at.isoformat() if item.updated_at else "",
+                    "content_digest": article.content_digest(language, [image.caption for image in item.images]),
+                },
+            }
+            article.save()
+            warnings = [
+                *item.warnings,
+                *write_relations(
+                    article, item, language, sources, resolve, created=status == CREATED, may_change=may_change
+                ),
+            ]
+            message = history_message(item, language, file, status, published=publish, applied=force)
+            record(article, user, message, ADDITION if status == CREATED else CHANGE)
+        # Only once the revision block has closed: reversion saves the revision as it leaves the block, which it
+        # cannot do in a transaction already marked for rollback; the revision and log entry then go with the rest.
         if dry_run:
             transaction.set_rollback(True)
-    return Outcome(status, article=article, language=language, warnings=item.warnings)
+    return Outcome(status, article=article, language=language, warnings=warnings)
+
+
+def history_message(item, language, file, status, published=False, applied=False):
+    """What the admin's history says of a written item: which version, from which file and agency version."""
+    details = {
+        "language": languages.name(language),
+        "file": file or "—",
+        "format": item.format,
+        "version": item.version or (item.updated_at.isoformat() if item.updated_at else "—"),
+    }
+    if applied:
+        message = gettext("Applied the agency's pending {language} version from {file} ({format} version {version}).")
+    elif status == CREATED:
+        message = gettext("Imported the {language} version from {file} ({format} version {version}).")
+    else:
+        message = gettext("Updated the {language} version from {file} ({format} version {version}).")
+    if published:
+        # Joined rather than an f-string: makemessages does not find gettext() calls inside f-strings.
+        message = " ".join([message, gettext("Published the {language} version.")])
+    return message.format(**details)
 
 
 def keep_pending_update(article, item, language, digest, file, dry_run):
@@ -270,10 +384,21 @@ def keep_pending_update(article, item, language, digest, file, dry_run):
     )
 
 
-def apply_pending_update(pending):
-    """An editor accepts a pending agency version: it overwrites that language version, then is discarded."""
+def apply_pending_update(pending, *, user, check_permission=True):
+    """
+    An editor accepts a pending agency version: it overwrites that language version, then is discarded. Raises
+    PermissionDenied (and keeps it) when the article is live or scheduled and `user` may not change it.
+    """
     item = from_payload(pending.payload)
-    outcome = write_item(item, language=pending.language, force=True)
+    outcome = write_item(
+        item,
+        user=user,
+        check_permission=check_permission,
+        language=pending.language,
+        file=pending.file_name,
+        force=True,
+        article=pending.article,
+    )
     pending.delete()
     return outcome
 
@@ -303,8 +428,14 @@ def apply_item(article, item, language, sources):
         article.agency_metadata = {**article.agency_metadata, language: item.internal}
 
 
-def write_relations(article, item, language, sources, resolve=None, created=False):
-    """Agencies in order, mapped categories, and images with their captions in this language."""
+def write_relations(article, item, language, sources, resolve=None, created=False, may_change=None):
+    """
+    Agencies in order, mapped categories, and images with their captions in this language; returns warnings.
+
+    A picture that `may_change` refuses (it is shown in a live or scheduled article) is used as it is: the item's
+    credit, alt text and file do not change what readers of that other article see.
+    """
+    warnings = []
     wanted = []
     for spelling in item.agencies:
         source = sources.resolve(spelling)
@@ -325,13 +456,20 @@ def write_relations(article, item, language, sources, resolve=None, created=Fals
     for position, parsed in enumerate(item.images):
         caption = captions[position] if position < len(captions) else None
         image = caption.image if caption is not None else find_or_create_image(parsed)
-        update_image(image, parsed, language, resolve)
+        if may_change is None or may_change(image):
+            update_image(image, parsed, language, resolve)
+        else:
+            warnings.append(
+                gettext("picture “%(image)s” is shown in a live or scheduled article; it was used as it is")
+                % {"image": image}
+            )
         caption = caption or Caption(article=article, image=image)
         caption.position = position
         caption.placement = Placement.LEAD if parsed.placement == "lead" else Placement.INLINE
         caption.paragraph = parsed.paragraph
         setattr(caption, localized("text", language), parsed.caption)
         caption.save()
+    return warnings
 
 
 def match_categories(names, sources):
@@ -367,26 +505,57 @@ def update_image(image, parsed, language, resolve=None):
     image.save()
 
 
-def import_data(name, data, *, format="auto", language=None, resolve=None, sources=None, **options):
-    """Parse one file's bytes and write its items; returns the Outcomes (a single failure if unreadable)."""
+def import_data(name, data, *, format="auto", language=None, resolve=None, sources=None, file=None, **options):
+    """
+    Parse one file's bytes and write its items; returns the Outcomes (a single failure if unreadable). `file` is
+    how reports and the history name it (default: `name`, which the parsers see).
+    """
+    file = name if file is None else file
     try:
         parsed = parse_each(data, name, format, language)
     except ParseError as error:
-        return [Outcome(FAILED, file=name, reason=error.reason)]
+        return [Outcome(FAILED, file=file, reason=error.reason)]
     # One commit per file, each item in its own savepoint: a failing item still leaves nothing behind, and a
     # feed file of fifty items costs one disk flush instead of fifty.
     with transaction.atomic():
-        return import_items(parsed, file=name, language=language, sources=sources, resolve=resolve, **options)
+        return import_items(parsed, file=file, language=language, sources=sources, resolve=resolve, **options)
 
 
-def import_files(paths, *, format="auto", language=None, publish=False, dry_run=False, progress=None):
-    """Parse and write each file (zip files member by member); one failure never stops the batch."""
+def import_files(
+    paths,
+    *,
+    user,
+    check_permission=True,
+    format="auto",
+    language=None,
+    publish=False,
+    dry_run=False,
+    progress=None,
+    label=str,
+):
+    """
+    Parse and write each file (zip files member by member) as `user`; one failure never stops the batch.
+
+    Publishing without the permission is refused here, before any file is read. `label(name)` is how reports and
+    the history name an input (the Import page leaves out its staging folder).
+    """
+    check_publish_permission(user, publish, check_permission)
     summary = Summary()
     sources = SourceIndex()
-    options = {"format": format, "language": language, "publish": publish, "dry_run": dry_run, "sources": sources}
+    options = {
+        "user": user,
+        "check_permission": check_permission,
+        "format": format,
+        "language": language,
+        "publish": publish,
+        "dry_run": dry_run,
+        "sources": sources,
+    }
     for entry in files.read_inputs(paths, progress=progress):
         if isinstance(entry, ParseError):
-            summary.outcomes.append(Outcome(FAILED, file=entry.item, reason=entry.reason))
+            summary.outcomes.append(Outcome(FAILED, file=label(entry.item), reason=entry.reason))
         else:
-            summary.outcomes.extend(import_data(entry.name, entry.data, resolve=entry.resolve, **options))
+            summary.outcomes.extend(
+                import_data(entry.name, entry.data, resolve=entry.resolve, file=label(entry.name), **options)
+            )
     return summary

@@ -11,10 +11,9 @@ from django.urls import reverse
 
 from articles.models import Article, Image
 from interchange.models import PendingUpdate
-from interchange.writer import import_files
 from tests.factories import needs_seed
 
-from .factories import SEED, make_article, make_category, make_source, picture_upload
+from .factories import SEED, import_files, make_article, make_category, make_source, picture_upload
 from .test_importers_pagetext import ARABIC_PAGE, GERMAN_PAGE
 
 THIRD_PARTY = re.compile(r"""(?:src|href)=["'](?:https?:)?//(?!testserver)""")

@@ -13,10 +13,10 @@ from django.utils import timezone
 from articles.models import Article, Caption, Image, Placement, Source, Status
 from interchange.importers import ParseError, pagetext, parse
 from interchange.importers.base import ParsedItem
-from interchange.writer import CREATED, FAILED, UNCHANGED, UPDATED, import_files, import_items
+from interchange.writer import CREATED, FAILED, UNCHANGED, UPDATED, import_items
 from tests.factories import needs_seed
 
-from .factories import SEED
+from .factories import SEED, as_import_command, import_files
 
 ARABIC_PAGE = """\
   1. تخطي إلى المحتوى
@@ -242,10 +242,12 @@ class WriterTests(TestCase):
 
     def test_other_language_item_needs_language_option(self):
 
-        outcome = import_items([ParsedItem(identifier="x", language="en", headline="Hello")])[0]
+        outcome = import_items([ParsedItem(identifier="x", language="en", headline="Hello")], **as_import_command())[0]
         self.assertEqual(outcome.status, FAILED)
         self.assertIn("--language", outcome.reason)
-        outcome = import_items([ParsedItem(identifier="x", language="en", headline="Hello")], language="de")[0]
+        outcome = import_items(
+            [ParsedItem(identifier="x", language="en", headline="Hello")], language="de", **as_import_command()
+        )[0]
         self.assertEqual(outcome.status, CREATED)
         self.assertEqual(outcome.article.headline_de, "Hello")
 

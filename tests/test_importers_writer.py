@@ -7,15 +7,19 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
+from django.core.exceptions import PermissionDenied
 from django.test import TestCase
+from reversion.models import Revision, Version
 
-from articles.models import Article, Image
+from articles.models import Article, Image, Status
+from interchange import writer
 from interchange.models import PendingUpdate
-from interchange.writer import CONFLICT, CREATED, FAILED, UNCHANGED, UPDATED, apply_pending_update, import_files
+from interchange.writer import CONFLICT, CREATED, FAILED, UNCHANGED, UPDATED, apply_pending_update
 from tests.factories import needs_samples
 from tests.test_importers_newsml import NEWS_ITEM
 
-from .factories import SAMPLES, picture_bytes
+from .factories import SAMPLES, as_import_command, import_files, make_article, make_user, picture_bytes
 
 ITEM = {
     "uri": "urn:newsroom-test:item:1",
@@ -107,7 +111,7 @@ class VersionTests(WriterTestCase):
         self.status(self.write_json(version(2, headlines=[{"role": "main", "value": "عنوان الوكالة"}])))
         self.assertEqual(PendingUpdate.objects.count(), 1)
         # The editor accepts it.
-        self.assertEqual(apply_pending_update(pending).status, UPDATED)
+        self.assertEqual(apply_pending_update(pending, **as_import_command()).status, UPDATED)
         article.refresh_from_db()
         self.assertEqual(article.headline_ar, "عنوان الوكالة")
         self.assertFalse(PendingUpdate.objects.exists())
@@ -125,6 +129,112 @@ class VersionTests(WriterTestCase):
         outcome = self.status(self.write_json(version(1, pubstatus="canceled")))
         self.assertEqual(outcome.status, FAILED)
         self.assertIn("canceled", outcome.reason)
+
+
+class PermissionTests(WriterTestCase):
+    """An import is its user's: their permissions apply, and each written item names them in its history."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.reporter = make_user("reporter", "reporter")
+        cls.editor = make_user("editor", "editor")
+
+    def import_as(self, user, obj, **options):
+        summary = writer.import_files([self.write_json(obj)], user=user, **options)
+        self.assertEqual(len(summary.outcomes), 1, summary.outcomes)
+        return summary.outcomes[0]
+
+    def go_live(self):
+        article = Article.objects.get()
+        article.publish("ar")
+        article.save()
+        return article
+
+    def test_publishing_is_refused_before_anything_is_read(self):
+        with self.assertRaisesMessage(PermissionDenied, "You may not publish articles"):
+            writer.import_files([self.folder / "missing.json"], user=self.reporter, publish=True)
+        self.assertEqual(self.import_as(self.editor, version(1), publish=True).status, CREATED)
+        self.assertTrue(Article.objects.get().is_published("ar"))
+
+    def test_each_item_is_one_revision_and_one_log_entry_naming_the_user(self):
+        self.assertEqual(self.import_as(self.reporter, version(1)).status, CREATED)
+        article = Article.objects.get()
+        revision = Revision.objects.get()
+        self.assertEqual(revision.user, self.reporter)
+        self.assertIn("Imported the Arabic version from", revision.get_comment())
+        self.assertIn("item.json (ninjs version 1)", revision.get_comment())
+        # The article, its captions and its pictures, as one revision.
+        self.assertEqual(Version.objects.get_for_object(article).get().revision, revision)
+        self.assertEqual(revision.version_set.filter(content_type__model="image").count(), 2)
+        entry = LogEntry.objects.get()
+        self.assertEqual((entry.user, entry.action_flag, entry.object_id), (self.reporter, ADDITION, str(article.pk)))
+        self.assertEqual(self.import_as(self.reporter, version(2)).status, UPDATED)
+        self.assertEqual(LogEntry.objects.latest("pk").action_flag, CHANGE)
+        self.assertEqual(Revision.objects.count(), 2)
+
+    def test_unchanged_and_dry_runs_leave_no_history(self):
+        self.import_as(self.reporter, version(1), dry_run=True)
+        self.assertFalse(Article.objects.exists())
+        self.assertFalse(Revision.objects.exists())
+        self.assertFalse(LogEntry.objects.exists())
+        self.import_as(self.reporter, version(1))
+        self.assertEqual(self.import_as(self.reporter, version(1)).status, UNCHANGED)
+        self.assertEqual((Revision.objects.count(), LogEntry.objects.count()), (1, 1))
+
+    def test_newer_version_of_a_live_article_waits_for_an_editor(self):
+        self.import_as(self.reporter, version(1))
+        article = self.go_live()
+        # Nothing new is no conflict.
+        self.assertEqual(self.import_as(self.reporter, version(1)).status, UNCHANGED)
+        newer = version(2, headlines=[{"role": "main", "value": "عنوان الوكالة"}])
+        outcome = self.import_as(self.reporter, newer)
+        self.assertEqual(outcome.status, CONFLICT)
+        self.assertIn("live or scheduled", outcome.reason)
+        article.refresh_from_db()
+        self.assertNotEqual(article.headline_ar, "عنوان الوكالة")
+        pending = PendingUpdate.objects.get()
+        with self.assertRaises(PermissionDenied):
+            apply_pending_update(pending, user=self.reporter)
+        self.assertTrue(PendingUpdate.objects.exists())
+        self.assertEqual(apply_pending_update(pending, user=self.editor).status, UPDATED)
+        article.refresh_from_db()
+        self.assertEqual(article.headline_ar, "عنوان الوكالة")
+        self.assertEqual(article.status_in("ar"), Status.PUBLISHED)
+        entry = LogEntry.objects.latest("pk")
+        self.assertEqual(entry.user, self.editor)
+        self.assertIn("Applied the agency's pending Arabic version", entry.get_change_message())
+
+    def test_the_editor_updates_a_live_article_directly(self):
+        self.import_as(self.editor, version(1))
+        self.go_live()
+        self.assertEqual(self.import_as(self.editor, version(2)).status, UPDATED)
+        self.assertFalse(PendingUpdate.objects.exists())
+
+    def test_a_pending_version_applies_to_its_own_article(self):
+        # Not to whichever article its identifiers find now: that might be another, or none.
+        article = make_article(languages=("ar",))
+        pending = PendingUpdate.objects.create(
+            article=article,
+            language="ar",
+            source_format="ninjs",
+            fingerprint="f" * 64,
+            payload={"identifier": "urn:elsewhere", "language": "ar", "headline": "عنوان", "format": "ninjs"},
+        )
+        self.assertEqual(apply_pending_update(pending, user=self.reporter).article, article)
+        self.assertEqual(Article.objects.get().headline_ar, "عنوان")
+
+    def test_a_live_articles_picture_is_used_as_it_is(self):
+        make_article(publish=("de",), images=1).captions.update(image=self.shared_picture())
+        outcome = self.import_as(self.reporter, version(1))
+        self.assertEqual(outcome.status, CREATED)
+        self.assertIn("is shown in a live or scheduled article", " ".join(outcome.warnings))
+        picture = Image.objects.get(source_identifier="urn:newsroom-test:pic:2")
+        self.assertEqual(picture.credit, "Hauskredit")
+        self.assertEqual(picture.remote_url, "")
+        self.assertEqual(outcome.article.captions.get(position=1).image, picture, "it is still shown")
+
+    def shared_picture(self):
+        return Image.objects.create(source_identifier="urn:newsroom-test:pic:2", credit="Hauskredit")
 
 
 class PictureTests(WriterTestCase):

@@ -11,10 +11,9 @@ from django.test import TestCase
 
 from articles.models import Article, Caption
 from interchange.exporters.ninjs import to_ninjs, with_relations
-from interchange.writer import import_files
 from tests.factories import needs_samples
 
-from .factories import SAMPLES, SEED, make_article, make_category, make_source
+from .factories import SAMPLES, SEED, import_files, make_article, make_category, make_source
 
 SCHEMA = SAMPLES / "ninjs" / "schema" / "ninjs-schema_2.2.json"
 

@@ -15,9 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from reversion.models import Version
 
 from articles import languages
+from articles.audit import record
 from articles.models import Article, ArticleSource, Caption
-
-from .transitions import record_change
 
 TEXT_FIELDS = [
     ("headline", _("headline")),
@@ -116,5 +115,5 @@ def restore(version, user):
         message = gettext("Restored the revision of %(date)s.") % {
             "date": version.revision.date_created.strftime("%Y-%m-%d %H:%M")
         }
-        record_change(article, user, message)
+        record(article, user, message)
     return article

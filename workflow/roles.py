@@ -35,6 +35,10 @@ EDITOR = [
     "articles.correct_article",
     "workflow.view_editlock",
     "workflow.view_jobrun",
+    # Agency updates held for review: an editor compares them with the article and applies or discards them.
+    "interchange.view_pendingupdate",
+    "interchange.change_pendingupdate",
+    "interchange.delete_pendingupdate",
 ]
 CHIEF_EDITOR = [
     *EDITOR,

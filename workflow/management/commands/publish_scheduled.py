@@ -4,23 +4,14 @@ Publish the language versions whose scheduled time has come and unpublish those 
 Meant for cron every minute; several servers may run it at once (see Workflow.run_schedule).
 """
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
 from articles import languages
+from articles.audit import system_user
 from workflow.models import JobRun
 from workflow.transitions import WORKFLOW
 
 SCHEDULER_USERNAME = "publish_scheduled"
-
-
-def scheduler_user():
-    """The account the admin's history names for what cron did; it cannot log in."""
-    user, created = get_user_model().objects.get_or_create(username=SCHEDULER_USERNAME, defaults={"is_active": False})
-    if created:
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
-    return user
 
 
 class Command(BaseCommand):
@@ -30,7 +21,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Say what would be done and change nothing.")
 
     def handle(self, *args, dry_run, verbosity, **options):
-        report = WORKFLOW.run_schedule(user=scheduler_user(), dry_run=dry_run)
+        report = WORKFLOW.run_schedule(user=system_user(SCHEDULER_USERNAME), dry_run=dry_run)
         done = 0
         for article, language, action, error in report:
             line = f"{action} {article.pk} ({languages.name(language)}) {article.text('headline', language)}"
