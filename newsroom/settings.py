@@ -136,10 +136,11 @@ DATABASE_STATEMENT_TIMEOUT = env_int("DATABASE_STATEMENT_TIMEOUT", 30_000)  # mi
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["OPTIONS"] = {
         "connect_timeout": DATABASE_CONNECT_TIMEOUT,
-        # Server side: a statement running longer is cancelled. Client side: a connection whose packets go
-        # unanswered (a network that drops them) is given up after the same time, and idle ones are probed.
+        # Server side: a statement running longer is cancelled. Client side: a kept connection whose packets go
+        # unacknowledged (a network that drops them; the server's kernel acknowledges even during a long statement)
+        # is given up after a few seconds, and idle ones are probed.
         "options": f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT}",
-        "tcp_user_timeout": max(DATABASE_STATEMENT_TIMEOUT, DATABASE_CONNECT_TIMEOUT * 1000) + 5_000,
+        "tcp_user_timeout": (DATABASE_CONNECT_TIMEOUT + 2) * 1000,
         "keepalives": 1,
         "keepalives_idle": 30,
         "keepalives_interval": 5,
@@ -250,7 +251,7 @@ if MEDIA_STORAGE == "s3":
         ),
     }
     STORAGES = {
-        # Public pictures: plain URLs (no signatures) under S3_MEDIA_URL, the bucket's public prefix or a CDN.
+        # Public pictures: plain URLs (no signatures) on the store's public prefix, or on the CDN (S3_CUSTOM_DOMAIN).
         "default": {
             "BACKEND": "storages.backends.s3.S3Storage",
             "OPTIONS": {

@@ -5,6 +5,10 @@ Views of the project itself: health checks for load balancers and the server-err
 within their timeouts. The cache is checked and reported too, but a cache outage does not make a server unready: pages
 are then served uncached, and taking every server out of the balancer for it would turn a slowdown into an outage.
 Neither is cached or logged by the request log.
+
+django-health-check was weighed and left out: its database check writes a row and its storage check writes and deletes
+a file on every probe (many servers, probed every few seconds), and it brings dependencies of its own; the three reads
+below need no library.
 """
 
 import sys
