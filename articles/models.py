@@ -178,7 +178,14 @@ class Image(models.Model):
             # Renditions are made here, when a file arrives, so no reader's request ever resizes a picture.
             self.delete_renditions()
         if is_new_file:
-            self.ensure_renditions()
+            try:
+                self.ensure_renditions()
+            except Exception:
+                # A picture that cannot be rendered leaves nothing behind: neither renditions nor its file (the
+                # row goes with the caller's transaction).
+                self.delete_renditions()
+                self.file.delete(save=False)
+                raise
 
     def delete(self, *args, **kwargs):
         self.delete_renditions()
@@ -215,25 +222,39 @@ class Image(models.Model):
         if not self.file:
             return []
         existing = {(rendition.width, rendition.format) for rendition in self.renditions.all()}
+        self.store_renditions(self.render_renditions(skip=existing))
+        return self.get_renditions()
+
+    def rebuild_renditions(self):
+        """Make every rendition again; the old ones are deleted only once the new ones are made."""
+        made = self.render_renditions()  # raises if the original is missing or damaged: nothing is lost then
+        self.delete_renditions()
+        self.store_renditions(made)
+        return self.get_renditions()
+
+    def render_renditions(self, skip=()):
+        """The encoded renditions this picture lacks, as (width, height, format, bytes); reads the original once."""
+        made = []
         with self.file.open("rb") as file, PILImage.open(file) as original:
             picture = renditions.prepare(original)
             for width in renditions.target_widths(picture.width):
-                formats = [fmt for fmt in renditions.FORMATS if (width, fmt) not in existing]
+                formats = [fmt for fmt in renditions.FORMATS if (width, fmt) not in skip]
                 if not formats:
                     continue
                 resized = renditions.resize_to_width(picture, width)
-                for fmt in formats:
-                    Rendition.objects.create(
-                        image=self,
-                        width=resized.width,
-                        height=resized.height,
-                        format=fmt,
-                        file=ContentFile(
-                            renditions.encode(resized, fmt), name=f"{self.pk}-{width}.{renditions.EXTENSIONS[fmt]}"
-                        ),
-                    )
+                made.extend((resized.width, resized.height, fmt, renditions.encode(resized, fmt)) for fmt in formats)
+        return made
+
+    def store_renditions(self, made):
+        for width, height, fmt, data in made:
+            Rendition.objects.create(
+                image=self,
+                width=width,
+                height=height,
+                format=fmt,
+                file=ContentFile(data, name=f"{self.pk}-{width}.{renditions.EXTENSIONS[fmt]}"),
+            )
         self.forget_prefetched_renditions()
-        return self.get_renditions()
 
     def delete_renditions(self):
         if self.pk is None:

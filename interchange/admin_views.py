@@ -1,17 +1,13 @@
 """
 The admin's Import page: upload files, see what the importer recognised in each, then import on confirmation.
 
-Uploads wait between the two steps in a staging folder outside MEDIA_ROOT (agency files may hold non-public notes),
-under a token kept in the editor's session, so only the editor who uploaded them can import them.
+Uploads wait between the two steps in private storage (interchange/staging.py; agency files may hold non-public
+notes), under a token kept in the editor's session, so only the editor who uploaded them can import them, on whichever
+server the confirmation arrives.
 
 The import is the editor's own: the writer applies their permissions and names them in each article's history.
 """
 
-import secrets
-import shutil
-from pathlib import Path
-
-from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
@@ -21,18 +17,13 @@ from django.views.generic import FormView
 from articles import languages
 from articles.models import Article
 
+from . import staging
 from .forms import ConfirmForm, ImportForm
 from .importers import ParseError, files, parse_each
 from .writer import SourceIndex, check_publish_permission, import_files
 
 SESSION_KEY = "article_import_token"
 STAGED_PREFIX_LENGTH = len("000-")
-
-
-def staging_dir(token):
-    if not token or not token.isalnum():
-        raise PermissionDenied
-    return Path(settings.IMPORT_STAGING_ROOT) / token
 
 
 def display_name(name, folder):
@@ -89,19 +80,17 @@ class ImportView(FormView):
         # The form offers "publish" only to those who may publish; asking for it anyway (a crafted request, either
         # step) is refused before anything is staged or written.
         check_publish_permission(request.user, "publish" in request.POST)
-        if "confirm" in request.POST:
-            return self.confirm(request)
-        return super().post(request, *args, **kwargs)
+        try:
+            with staging.import_slot(request.user):
+                if "confirm" in request.POST:
+                    return self.confirm(request)
+                return super().post(request, *args, **kwargs)
+        except staging.TooManyImports:
+            messages.error(request, gettext("You are running other imports; wait until they finish, then try again."))
+            return self.render_to_response(self.get_context_data(form=self.get_form()), status=429)
 
     def form_valid(self, form):
-        token = secrets.token_hex(16)
-        folder = staging_dir(token)
-        folder.mkdir(parents=True)
-        for number, upload in enumerate(form.cleaned_data["files"]):
-            name = Path(upload.name).name or f"upload-{number}"
-            with open(folder / f"{number:03d}-{name}", "wb") as target:
-                for chunk in upload.chunks():
-                    target.write(chunk)
+        token = staging.stage(form.cleaned_data["files"])
         self.request.session[SESSION_KEY] = token
         options = {
             "format": form.cleaned_data["format"],
@@ -109,10 +98,12 @@ class ImportView(FormView):
             "publish": form.cleaned_data.get("publish", False),
         }
         sources = SourceIndex()
-        previews = [
-            preview(entry, folder, options["format"], options["language"], sources)
-            for entry in files.read_inputs(sorted(folder.iterdir()))
-        ]
+        with staging.local_copies(token) as paths:
+            folder = str(paths[0].parent) if paths else ""
+            previews = [
+                preview(entry, folder, options["format"], options["language"], sources)
+                for entry in files.read_inputs(paths)
+            ]
         return self.render_to_response(
             self.get_context_data(form=form, previews=previews, token=token, options=options, step="preview")
         )
@@ -120,18 +111,20 @@ class ImportView(FormView):
     def confirm(self, request):
         form = ConfirmForm(request.POST)
         token = request.POST.get("token", "")
-        folder = staging_dir(token) if token == request.session.get(SESSION_KEY) else None
-        if folder is None or not folder.is_dir() or not form.is_valid():
+        names = staging.staged_names(token) if token == request.session.get(SESSION_KEY) else []
+        if not names or not form.is_valid():
             messages.error(request, gettext("The upload has expired; please upload the files again."))
             return redirect("admin:interchange_import")
-        summary = import_files(
-            sorted(folder.iterdir()),
-            user=request.user,
-            format=form.cleaned_data["format"] or "auto",
-            language=form.cleaned_data["language"] or None,
-            publish=form.cleaned_data["publish"],
-            label=lambda name: display_name(name, folder),
-        )
-        shutil.rmtree(folder, ignore_errors=True)
+        with staging.local_copies(token) as paths:
+            folder = str(paths[0].parent)
+            summary = import_files(
+                paths,
+                user=request.user,
+                format=form.cleaned_data["format"] or "auto",
+                language=form.cleaned_data["language"] or None,
+                publish=form.cleaned_data["publish"],
+                label=lambda name: display_name(name, folder),
+            )
+        staging.delete(token)
         del request.session[SESSION_KEY]
         return self.render_to_response(self.get_context_data(summary=summary, step="result"))

@@ -6,7 +6,7 @@ from pathlib import Path
 from unittest import skipUnless
 
 from django.conf import settings
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import override_settings
@@ -17,6 +17,7 @@ from articles.audit import system_user
 from articles.models import Article, ArticleSource, Caption, Category, Image, Placement, Source
 from interchange import writer
 from interchange.management.commands.import_articles import SYSTEM_USERNAME
+from workflow.roles import ROLES
 
 # Real inputs live beside the project in ../shared and are read at run time; tests of them skip, saying so, without it.
 SHARED = Path(settings.BASE_DIR).parent / "shared"
@@ -104,6 +105,29 @@ def make_user(username, group=None, **kwargs):
     if group:
         user.groups.add(Group.objects.get(name=group))
     return user
+
+
+class RolesSurviveFlush:
+    """
+    For TransactionTestCase: the role groups come from a data migration, and the flush after each such test empties
+    them; this puts them back, so tests that run later (in any order) find them.
+    """
+
+    def _fixture_teardown(self):
+        super()._fixture_teardown()
+        create_role_groups()
+
+
+def create_role_groups():
+    """The groups workflow/migrations/0002_roles.py makes, made again (the permissions exist after a flush)."""
+    for name, permissions in ROLES.items():
+        group, _created = Group.objects.get_or_create(name=name)
+        wanted = {tuple(permission.split(".")) for permission in permissions}
+        group.permissions.set(
+            permission
+            for permission in Permission.objects.select_related("content_type")
+            if (permission.content_type.app_label, permission.codename) in wanted
+        )
 
 
 def as_import_command():

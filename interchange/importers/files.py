@@ -80,16 +80,22 @@ def zip_inputs(archive, name):
     total = sum(info.file_size for info in members)
     if total > settings.IMPORT_MAX_ZIP_BYTES:
         raise ParseError(f"the zip unpacks to {total:,} bytes; the limit is {settings.IMPORT_MAX_ZIP_BYTES:,}")
+    # The headers' sizes may lie: the bytes actually inflated are counted too, and bound the whole zip's work.
+    inflated = 0
     for info in sorted(members, key=lambda info: info.filename):
         member = PurePosixPath(info.filename)
         if member.suffix.lower() in PICTURE_SUFFIXES or member.name.startswith(".") or "__MACOSX" in member.parts:
             continue
         label = f"{name}:{info.filename}"
+        if inflated > settings.IMPORT_MAX_ZIP_BYTES:
+            yield ParseError(f"the zip unpacks to more than {settings.IMPORT_MAX_ZIP_BYTES:,} bytes", item=label)
+            continue
         try:
             data = read_member(archive, info, settings.IMPORT_MAX_FILE_BYTES)
         except (ParseError, zipfile.BadZipFile, OSError) as error:
             yield ParseError(getattr(error, "reason", None) or str(error), item=label)
             continue
+        inflated += len(data)
         yield Input(label, data, zip_resolver(archive, info.filename))
 
 
@@ -102,7 +108,10 @@ def read_file(path, limit):
 
 
 def read_member(archive, info, limit):
-    """A zip member's bytes, counted as they inflate: a header that understates the size gains nothing."""
+    """
+    A zip member's bytes, counted as they inflate: never more than `limit` + 1 bytes are inflated, whatever the
+    headers say (zipfile stops at the declared size and then fails the CRC check of a member that is longer).
+    """
     check_size(info.file_size, "the file", limit)
     with archive.open(info) as member:
         data = member.read(limit + 1)
