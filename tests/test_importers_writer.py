@@ -218,7 +218,13 @@ class PermissionTests(WriterTestCase):
             language="ar",
             source_format="ninjs",
             fingerprint="f" * 64,
-            payload={"identifier": "urn:elsewhere", "language": "ar", "headline": "عنوان", "format": "ninjs"},
+            payload={
+                "identifier": "urn:elsewhere",
+                "language": "ar",
+                "headline": "عنوان",
+                "body_html": "<p>نص.</p>",
+                "format": "ninjs",
+            },
         )
         self.assertEqual(apply_pending_update(pending, user=self.reporter).article, article)
         self.assertEqual(Article.objects.get().headline_ar, "عنوان")
@@ -337,12 +343,22 @@ class SampleImportTests(TestCase):
         by_file = {}
         for outcome in summary.outcomes:
             by_file.setdefault(Path(outcome.file.split(":")[0]).name, []).append(outcome)
+        # Items with no text cannot be articles: a lone picture, a package whose items are elsewhere, NTB's summary.
+        no_text = {
+            "iptc_LISTING_3_Photo_in_NewsML-G2.xml",
+            "iptc_LISTING_6_Simple_NewsML-G2_Package.xml",
+            "2.1_ntb_text.json",
+        }
         for name, outcomes in by_file.items():
             with self.subTest(name=name):
                 statuses = {outcome.status for outcome in outcomes}
                 if name.startswith("2.1_00"):  # ninjs/should_fail
                     self.assertEqual(statuses, {FAILED})
                     self.assertTrue(all(outcome.reason for outcome in outcomes))
+                elif name in no_text:
+                    self.assertEqual(statuses, {FAILED})
+                    self.assertTrue(all("no text" in outcome.reason for outcome in outcomes))
+                    self.assertFalse(Article.objects.filter(source_identifier=outcomes[0].item).exists())
                 else:
                     # IPTC publishes one example item in two ninjs versions under one uri: the second is unchanged.
                     self.assertLessEqual(statuses, {CREATED, UNCHANGED}, [o.describe() for o in outcomes])
