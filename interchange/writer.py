@@ -99,6 +99,7 @@ class Outcome:
     draft_reason: str = ""  # why an item asked to be published was kept as a draft
     wire: WireItem | None = None
     parsed: ParsedItem | None = None
+    retry: bool = False  # failed only because another process wrote the same items at that moment
 
     @property
     def label(self):
@@ -920,7 +921,8 @@ def record_wire(outcomes, batch, *, file="", feed=None):
         if article is not None:
             wire.article, wire.state = article, WireItem.State.USED
         outcome.wire = wire
-        pictures.extend((wire, image) for image in batch.item_images.get(item.identifier, []) if image.pk)
+        shown = batch.item_images.get(item.identifier) if article is not None else wire_pictures(outcome, batch)
+        pictures.extend((wire, image) for image in shown or [] if image.pk)
     WireItem.objects.bulk_create(created)
     if updated:
         WireItem.objects.bulk_update(updated, [*WIRE_FIELDS, "feed", "article", "state"])
@@ -931,6 +933,29 @@ def record_wire(outcomes, batch, *, file="", feed=None):
         )
     for wire in changed_text:
         TranslationSource.agency_item_changed(wire.identifier, wire.text())
+
+
+def wire_pictures(outcome, batch):
+    """
+    The pictures of an item kept only as wire copy, stored (with their renditions) when their files came with the
+    item or were downloaded, so the wire shows them and an article made from the item later finds them.
+    """
+    stored = []
+    for parsed in outcome.parsed.images:
+        image = batch.image_for(parsed)
+        if not image.file and not parsed.content:
+            continue
+        if not image.file:
+            try:
+                prepare_image(image, parsed, outcome.parsed.language)
+            except ParseError as error:
+                outcome.warnings.append(error.reason)
+                continue
+            image.save()
+            if parsed.identifier:
+                batch.images[parsed.identifier] = image
+        stored.append(image)
+    return stored
 
 
 WIRE_FIELDS = [
@@ -1065,10 +1090,21 @@ def import_data(name, data, *, format="auto", language=None, resolve=None, sourc
 
 
 def import_parsed(parsed, **options):
-    # One commit per file, each item in its own savepoint: a failing item still leaves nothing behind, and a
-    # feed file of fifty items costs one disk flush instead of fifty.
-    with transaction.atomic():
-        return import_items(parsed, **options)
+    """
+    Write one file's parsed items in one transaction (each item in its own savepoint: a failing item still leaves
+    nothing behind, and a feed file of fifty items costs one disk flush instead of fifty). When another process
+    wrote the same items at that moment, the whole file fails and says so: importing it again updates them.
+    """
+    try:
+        with transaction.atomic():
+            return import_items(parsed, **options)
+    except IntegrityError:
+        reason = gettext("another import wrote these items at the same moment; import the file again")
+        file = options.get("file", "")
+        return [
+            Outcome(FAILED, file=file, item=getattr(entry, "identifier", "") or entry.item, reason=reason, retry=True)
+            for entry in parsed
+        ]
 
 
 def import_files(
