@@ -62,6 +62,7 @@ SUMMARY_ROLES = ("summary", "abstract", "teaser", "lead", "lede")
 CAPTION_ROLES = ("caption", "summary", "text", "description", "main", "")
 SHORT_CODE_ROLES = ("shortcode", "shortid", "shortlink", "shorturl", "short")
 HTML_TYPES = ("html", "xhtml", "xml")
+CATEGORY_URI = "urn:newsroom:category:"
 
 
 def detect(data, name=""):
@@ -274,7 +275,9 @@ def _topics(obj, version):
     key = "subject" if version == 1 and "subject" in obj else "subjects"
     names = []
     for index, concept in enumerate(_objects(obj, key)):
-        names.append(_string(concept, "name", f"{key}[{index}]."))
+        # Our own export lists categories as subjects too; they come back as categories, not topics.
+        if not _string(concept, "uri", f"{key}[{index}].").startswith(CATEGORY_URI):
+            names.append(_string(concept, "name", f"{key}[{index}]."))
     keywords = obj.get("keywords") or []
     if not isinstance(keywords, list):
         raise ParseError(gettext("{property} must be a list of strings").format(property="keywords"))
