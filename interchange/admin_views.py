@@ -1,7 +1,12 @@
 """
-The admin's Import page: upload files, see what the importer recognised in each, then import on confirmation.
+The admin's Import page: upload files, see what importing them would do to each item, then import on confirmation.
 
-Uploads wait between the two steps in a staging folder outside MEDIA_ROOT (agency files may hold non-public notes),
+The preview is a dry run of the import itself (written in a transaction that is rolled back, pictures checked but not
+stored), so what it predicts for each item is what importing does: new, update, unchanged, conflict, wire copy, fails
+and why, or kept as draft and why. Items in a language the newsroom does not publish in are kept as wire copy unless
+the editor chooses a language for them; Import is offered only when something can be imported.
+
+Uploads wait between the steps in a staging folder outside MEDIA_ROOT (agency files may hold non-public notes),
 under a token kept in the editor's session, so only the editor who uploaded them can import them.
 
 The import is the editor's own: the writer applies their permissions and names them in each article's history.
@@ -21,12 +26,23 @@ from django.views.generic import FormView
 from articles import languages
 from articles.models import Article
 
-from .forms import ConfirmForm, ImportForm
-from .importers import ParseError, files, parse_each
-from .writer import SourceIndex, check_publish_permission, import_files
+from .forms import ConfirmForm, ImportForm, chosen_languages
+from .writer import (
+    CONFLICT,
+    CREATED,
+    FAILED,
+    UNCHANGED,
+    UPDATED,
+    WIRE,
+    SourceIndex,
+    check_publish_permission,
+    import_files,
+)
 
 SESSION_KEY = "article_import_token"
 STAGED_PREFIX_LENGTH = len("000-")
+# What importing does something with; a preview of nothing else offers no Import button.
+IMPORTABLE = (CREATED, UPDATED, CONFLICT, WIRE)
 
 
 def staging_dir(token):
@@ -40,31 +56,39 @@ def display_name(name, folder):
     return name.removeprefix(f"{folder}/")[STAGED_PREFIX_LENGTH:]
 
 
-def preview(entry, folder, format, language, sources):
-    """What the importer reads in one input, without writing anything."""
-    if isinstance(entry, ParseError):
-        return {"name": display_name(entry.item, folder), "error": entry.reason, "items": []}
-    name = display_name(entry.name, folder)
-    try:
-        parsed = parse_each(entry.data, entry.name, format, language or None)
-    except ParseError as error:
-        return {"name": name, "error": error.reason, "items": []}
-    items = []
-    for item in parsed:
-        if isinstance(item, ParseError):
-            items.append({"error": str(item)})
-            continue
-        agencies = [(spelling, sources.by_alias.get(sources.key(spelling))) for spelling in item.agencies]
-        language = languages.get(item.language) if item.language in languages.CODES else None
-        items.append(
-            {
-                "item": item,
-                "agencies": agencies,
-                "direction": language.direction if language else "auto",
-                "separator": language.list_separator if language else ", ",
-            }
-        )
-    return {"name": name, "items": items}
+def predict(folder, options, user, choices):
+    """What importing the staged files would do: a dry run of the import, grouped by file for the page."""
+    summary = import_files(
+        sorted(folder.iterdir()),
+        user=user,
+        dry_run=True,
+        choices=choices,
+        label=lambda name: display_name(name, folder),
+        **options,
+    )
+    sources = SourceIndex()
+    files = {}
+    for number, outcome in enumerate(summary.outcomes):
+        entry = files.setdefault(outcome.file, {"name": outcome.file, "items": []})
+        entry["items"].append(describe(number, outcome, sources, choices))
+    return summary, list(files.values())
+
+
+def describe(number, outcome, sources, choices):
+    """One item of the preview: what was read and what importing will do with it."""
+    item = outcome.parsed
+    facts = languages.get(item.language) if item is not None and item.language in languages.CODES else None
+    return {
+        "number": number,
+        "outcome": outcome,
+        "item": item,
+        "agencies": [(spelling, sources.find(spelling)) for spelling in item.agencies] if item else [],
+        "direction": facts.direction if facts else "auto",
+        "separator": facts.list_separator if facts else ", ",
+        # An item in another language (or none) may be imported as a language version instead of wire copy.
+        "chooses_language": item is not None and item.language not in languages.CODES,
+        "chosen": choices.get(item.identifier, "") if item is not None else "",
+    }
 
 
 class ImportView(FormView):
@@ -89,7 +113,7 @@ class ImportView(FormView):
         # The form offers "publish" only to those who may publish; asking for it anyway (a crafted request, either
         # step) is refused before anything is staged or written.
         check_publish_permission(request.user, "publish" in request.POST)
-        if "confirm" in request.POST:
+        if "confirm" in request.POST or "recheck" in request.POST:
             return self.confirm(request)
         return super().post(request, *args, **kwargs)
 
@@ -105,17 +129,31 @@ class ImportView(FormView):
         self.request.session[SESSION_KEY] = token
         options = {
             "format": form.cleaned_data["format"],
-            "language": form.cleaned_data["language"],
+            "language": form.cleaned_data["language"] or None,
             "publish": form.cleaned_data.get("publish", False),
         }
-        sources = SourceIndex()
-        previews = [
-            preview(entry, folder, options["format"], options["language"], sources)
-            for entry in files.read_inputs(sorted(folder.iterdir()))
-        ]
-        return self.render_to_response(
-            self.get_context_data(form=form, previews=previews, token=token, options=options, step="preview")
+        return self.preview(folder, token, options, {})
+
+    def preview(self, folder, token, options, choices):
+        summary, previews = predict(folder, options, self.request.user, choices)
+        importable = sum(1 for outcome in summary.outcomes if outcome.status in IMPORTABLE)
+        context = self.get_context_data(
+            previews=previews,
+            token=token,
+            options=options,
+            choices=choices,
+            step="preview",
+            summary=summary,
+            importable=importable,
+            failing=summary.count(FAILED),
+            unchanged=summary.count(UNCHANGED),
+            language_choices=[("", gettext("Keep as wire copy"))]
+            + [
+                (code, gettext("Import as %(language)s") % {"language": languages.name(code)})
+                for code in languages.CODES
+            ],
         )
+        return self.render_to_response(context)
 
     def confirm(self, request):
         form = ConfirmForm(request.POST)
@@ -124,13 +162,20 @@ class ImportView(FormView):
         if folder is None or not folder.is_dir() or not form.is_valid():
             messages.error(request, gettext("The upload has expired; please upload the files again."))
             return redirect("admin:interchange_import")
+        options = {
+            "format": form.cleaned_data["format"] or "auto",
+            "language": form.cleaned_data["language"] or None,
+            "publish": form.cleaned_data["publish"],
+        }
+        choices = chosen_languages(request.POST)
+        if "recheck" in request.POST:
+            return self.preview(folder, token, options, choices)
         summary = import_files(
             sorted(folder.iterdir()),
             user=request.user,
-            format=form.cleaned_data["format"] or "auto",
-            language=form.cleaned_data["language"] or None,
-            publish=form.cleaned_data["publish"],
+            choices=choices,
             label=lambda name: display_name(name, folder),
+            **options,
         )
         shutil.rmtree(folder, ignore_errors=True)
         del request.session[SESSION_KEY]

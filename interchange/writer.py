@@ -212,8 +212,10 @@ class Batch:
     the file is done.
     """
 
-    def __init__(self, items, sources=None, lock=True):
+    def __init__(self, items, sources=None, lock=True, dry_run=False):
         items = [item for item in items if isinstance(item, ParsedItem)]
+        # A dry run (the Import page's preview) checks pictures but stores no file: its writes are rolled back.
+        self.dry_run = dry_run
         self.sources = sources or SourceIndex()
         identifiers = {item.identifier for item in items if item.identifier}
         codes = {item.short_code for item in items if item.short_code}
@@ -444,7 +446,7 @@ def import_items(
     it as wire copy). Items in no publishing language, and every item when `create_articles` is off, are kept as
     wire copy only. Call it inside a transaction (`import_data` does): the batch locks the articles it updates.
     """
-    batch = Batch(parsed, sources)
+    batch = Batch(parsed, sources, dry_run=dry_run)
     outcomes = []
     received = []
     for number, entry in enumerate(parsed, start=1):
@@ -537,7 +539,7 @@ def write_item(
     if batch is not None:
         # Part of a file (`import_items`), which holds the item's savepoint and writes the batch when done.
         return _write(item, language, user, check_permission, publish, force, article, batch, file, resolve)
-    batch = Batch([item], sources)
+    batch = Batch([item], sources, dry_run=dry_run)
     with transaction.atomic():
         outcome = _write(item, language, user, check_permission, publish, force, article, batch, file, resolve)
         batch.write_pending()
@@ -815,7 +817,7 @@ def write_relations(article, item, language, batch, resolve=None, created=False,
         caption = captions[position] if position < len(captions) else None
         image = caption.image if caption is not None else batch.image_for(parsed)
         if may_change is None or may_change(image):
-            if prepare_image(image, parsed, language, resolve) or image.pk is not None or not created:
+            if prepare_image(image, parsed, language, resolve, batch.dry_run) or image.pk is not None or not created:
                 image.save()
             elif not any(pending is image for pending in batch.pending["images"]):
                 batch.defer("images", image)
@@ -846,8 +848,11 @@ def match_categories(names, sources):
     return [category for category, spellings in sources.categories() if spellings & wanted]
 
 
-def prepare_image(image, parsed, language, resolve=None):
-    """Set a picture's fields from the item; returns whether it gets a file now (and so must be saved on its own)."""
+def prepare_image(image, parsed, language, resolve=None, check_only=False):
+    """
+    Set a picture's fields from the item; returns whether it gets a file now (and so must be saved on its own).
+    `check_only` checks a file but does not give it to the picture (nothing is stored).
+    """
     image.archive_title = parsed.archive_title or image.archive_title
     image.credit = parsed.credit or image.credit
     if parsed.alt_text and language in languages.CODES:
@@ -866,6 +871,8 @@ def prepare_image(image, parsed, language, resolve=None):
                     name=parsed.filename or parsed.identifier, reason="; ".join(error.messages)
                 )
             ) from None
+        if check_only:
+            return False
         image.file = upload
         return True
     return False
@@ -947,9 +954,11 @@ def wire_pictures(outcome, batch):
             continue
         if not image.file:
             try:
-                prepare_image(image, parsed, outcome.parsed.language)
+                prepare_image(image, parsed, outcome.parsed.language, check_only=batch.dry_run)
             except ParseError as error:
                 outcome.warnings.append(error.reason)
+                continue
+            if batch.dry_run:
                 continue
             image.save()
             if parsed.identifier:
