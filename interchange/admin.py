@@ -9,6 +9,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join, strip_tags
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator, format_lazy
@@ -150,7 +152,7 @@ class WireItemAdmin(admin.ModelAdmin):
     in its own language, else the source the version is translated from.
     """
 
-    list_display = ["updated_at", "urgency_mark", "agency_name", "language_name", "title", "state", "used_in", "feed"]
+    list_display = ["received", "urgency_mark", "title", "language_name", "agency_name", "state", "used_in"]
     list_display_links = ["title"]
     list_filter = ["state", WireLanguageFilter, UrgencyFilter, "source", "feed", "format"]
     list_select_related = ["source", "feed", "article"]
@@ -166,10 +168,16 @@ class WireItemAdmin(admin.ModelAdmin):
         "article",
         "text",
         "pictures",
-        "topics",
+        "topic_names",
     ]
-    readonly_fields = [name for row in fields for name in (row if isinstance(row, tuple) else (row,))]
+    # Only the state is the editor's to set; the rest is as the agency sent it.
+    readonly_fields = [
+        name for row in fields for name in (row if isinstance(row, tuple) else (row,)) if name != "state"
+    ]
     change_form_template = "admin/interchange/wireitem/change_form.html"
+
+    class Media:
+        css = {"all": ["admin/newsroom.css"]}
 
     def has_add_permission(self, request):
         return False
@@ -269,6 +277,13 @@ class WireItemAdmin(admin.ModelAdmin):
             request, ngettext("%(count)d item marked new.", "%(count)d items marked new.", count) % {"count": count}
         )
 
+    @admin.display(description=_("received"), ordering="updated_at")
+    def received(self, obj):
+        """When the latest version arrived: the time today, the day and time before."""
+        arrived = timezone.localtime(obj.updated_at)
+        today = timezone.localdate()
+        return date_format(arrived, "H:i" if arrived.date() == today else "SHORT_DATETIME_FORMAT")
+
     @admin.display(description=_("urgency"), ordering="urgency")
     def urgency_mark(self, obj):
         if obj.urgency is None:
@@ -294,20 +309,27 @@ class WireItemAdmin(admin.ModelAdmin):
         if obj.article is None:
             return "—"
         return format_html(
-            '<a href="{}">{}</a>', reverse("admin:articles_article_change", args=[obj.article_id]), obj.article
+            '<a href="{}" dir="ltr">{}</a>',
+            reverse("admin:articles_article_change", args=[obj.article_id]),
+            obj.article.short_code,
         )
 
     @admin.display(description=_("text"))
     def text(self, obj):
         # The body was sanitized when the item was stored; it is shown as the article would show it.
         return format_html(
-            '<div class="wire-text" lang="{}" dir="{}"><h2>{}</h2><p class="wire-teaser">{}</p>{}</div>',
+            '<div class="wire-text" lang="{}" dir="{}">'
+            '<p class="wire-headline">{}</p><p class="wire-teaser">{}</p>{}</div>',
             obj.language,
             obj.direction,
             obj.headline,
             obj.teaser,
             mark_safe(obj.body),  # noqa: S308 - sanitized by articles.sanitizer when stored
         )
+
+    @admin.display(description=_("topics"))
+    def topic_names(self, obj):
+        return format_html('<span lang="{}" dir="{}">{}</span>', obj.language, obj.direction, ", ".join(obj.topics))
 
     @admin.display(description=_("pictures"))
     def pictures(self, obj):
@@ -344,6 +366,10 @@ class FeedAdmin(admin.ModelAdmin):
     list_filter = ["kind", "is_enabled", "creates_articles"]
     search_fields = ["name", "location"]
     actions = ["poll_now"]
+
+    class Media:
+        css = {"all": ["admin/newsroom.css"]}
+
     fieldsets = [
         (None, {"fields": ["name", ("kind", "format"), "location", ("language", "source"), "credentials_variable"]}),
         (_("Polling"), {"fields": [("is_enabled", "creates_articles"), "poll_interval"]}),

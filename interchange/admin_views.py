@@ -31,6 +31,7 @@ from .writer import (
     CONFLICT,
     CREATED,
     FAILED,
+    TAG_RE,
     UNCHANGED,
     UPDATED,
     WIRE,
@@ -88,6 +89,8 @@ def describe(number, outcome, sources, choices):
         # An item in another language (or none) may be imported as a language version instead of wire copy.
         "chooses_language": item is not None and item.language not in languages.CODES,
         "chosen": choices.get(item.identifier, "") if item is not None else "",
+        # Paragraphs apart, as they read (striptags would glue the last word of one to the first of the next).
+        "body_text": " ".join(TAG_RE.sub(" ", item.body_html).split()) if item is not None else "",
     }
 
 
