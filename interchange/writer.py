@@ -908,14 +908,15 @@ def record_wire(outcomes, batch, *, file="", feed=None):
         wire = batch.wire.get(item.identifier)
         article = outcome.article if outcome.article is not None and outcome.article.pk else None
         digest = batch.fingerprint(item)
+        written = outcome if outcome.status in (CREATED, UPDATED) else None
         if wire is None:
             wire = WireItem(identifier=item.identifier[:500], received_at=now, feed=feed)
-            fill_wire(wire, item, digest, file, now, batch)
+            fill_wire(wire, item, digest, file, now, batch, written)
             created.append(wire)
             batch.wire[item.identifier] = wire
         elif wire.fingerprint != digest and not is_not_newer(wire.version, wire.versioned_at, item):
             old_text = wire.text()
-            fill_wire(wire, item, digest, file, now, batch)
+            fill_wire(wire, item, digest, file, now, batch, written)
             wire.feed = wire.feed or feed
             updated.append(wire)
             if wire.text() != old_text:
@@ -989,8 +990,22 @@ WIRE_FIELDS = [
 ]
 
 
-def fill_wire(wire, item, digest, file, now, batch):
-    text = wire_text(item)
+def fill_wire(wire, item, digest, file, now, batch, written=None):
+    """
+    The wire item's fields from the item; `written` is the outcome that wrote the item as an article version, whose
+    sanitized text and search document are the item's (and are not worked out twice).
+    """
+    if written is not None:
+        article, language = written.article, written.language
+        text = {
+            "headline": item.headline.strip()[:500],
+            "teaser": item.teaser.strip(),
+            "body": article.text("body", language),
+        }
+        search_text = article.text("search_document", language)
+    else:
+        text = wire_text(item)
+        search_text = " ".join(normalize(TAG_RE.sub(" ", part)) for part in text.values())
     agency = item.agencies[0] if item.agencies else ""
     wire.file_name = str(file)[:500]
     wire.format = item.format
@@ -1009,7 +1024,7 @@ def fill_wire(wire, item, digest, file, now, batch):
     wire.versioned_at = item.updated_at
     wire.updated_at = now
     wire.payload = batch.payload(item)[0]
-    wire.search_text = " ".join(normalize(TAG_RE.sub(" ", part)) for part in text.values())
+    wire.search_text = search_text
 
 
 def use_wire_item(wire, language, *, user, check_permission=True):
