@@ -257,3 +257,31 @@ class WireAdminTests(TestCase):
         self.assertEqual(import_files([write({**ENGLISH, "language": "de"})]).outcomes[0].status, CREATED)
         self.assertEqual(import_files([write({**ENGLISH, "language": "de"})]).outcomes[0].status, UNCHANGED)
         self.assertEqual(Article.objects.get().status_in("de"), Status.DRAFT)
+
+
+@needs_samples
+class EnglishSampleTests(TestCase):
+    """IPTC's English ninjs example (../shared), kept as wire copy and translated into Arabic."""
+
+    def test_the_english_sample_starts_an_arabic_version_that_learns_when_the_agency_updates_it(self):
+        sample = SAMPLES / "ninjs" / "2.2_005_complex_text_article.json"
+        self.assertEqual(import_files([sample]).outcomes[0].status, WIRE)
+        wire = WireItem.objects.get()
+        self.assertEqual(wire.language, "en")
+        article = use_wire_item(wire, "ar", user=make_user("editor", "editor"))
+        source = article.translation_sources.get(language="ar")
+        self.assertEqual((source.kind, source.source_language, source.reference), ("agency", "en", wire.identifier))
+        self.assertFalse(source.is_source_changed)
+
+        # The agency sends a newer version with a changed paragraph.
+        item = json.loads(sample.read_text(encoding="utf-8"))
+        item["version"] = "2"
+        item["versioncreated"] = "2030-01-01T00:00:00Z"
+        for body in item["bodies"]:  # the plain text and the HTML one alike
+            body["value"] = body["value"].replace("captain", "former captain", 1)
+        self.assertEqual(import_files([write(item)]).outcomes[0].status, WIRE)
+        source.refresh_from_db()
+        self.assertTrue(source.is_source_changed)
+        (label, paragraphs), *_others = translations.changes(source)
+        self.assertIn("<ins>former</ins>", paragraphs[0][1])
+        self.assertEqual(list(TranslationSource.objects.source_changed()), [source])
