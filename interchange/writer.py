@@ -22,6 +22,7 @@ import dataclasses
 import hashlib
 import json
 import re
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from django.contrib.admin.models import ADDITION, CHANGE
@@ -240,6 +241,8 @@ class Batch:
         self.pending = {"articles": [], "images": [], "links": [], "captions": [], "through": []}
         self.created = {}  # identifier -> article created from this file
         self._undo = []
+        for language in {item.language for item in items}:
+            self.load_topics([name for item in items if item.language == language for name in item.topics], language)
 
     # --- per item -----------------------------------------------------------------------------------------------
     def begin_item(self):
@@ -324,14 +327,34 @@ class Batch:
             return self.images[parsed.identifier]
         return Image(source_identifier=parsed.identifier)
 
-    def topics_for(self, names, language):
-        """The topics named `names` in `language`; unknown ones are created."""
+    def load_topics(self, names, language):
+        """Read the topics `names` name in `language` that the batch has not read yet (one query for all)."""
         known = self.topics.setdefault(language, {})
-        slugs = {Topic.slug_for(name): name for name in names if Topic.slug_for(name)}
-        missing = [slug for slug in slugs if slug not in known]
-        if missing:
+        missing = {Topic.slug_for(name) for name in names} - set(known) - {""}
+        if missing and language in languages.CODES:
             for topic in Topic.objects.filter(**{f"{localized('slug', language)}__in": missing}):
                 known[getattr(topic, localized("slug", language))] = topic
+        return known
+
+    def writes_alone(self, item, language):
+        """
+        Whether writing the item writes to the database at once (so it needs a savepoint of its own): an update, a
+        picture file to store, an agency or topic to create. A new article otherwise only adds rows the file's
+        end inserts, and an item that fails before then leaves nothing behind.
+        """
+        if self.article_for(item) is not None:
+            return True
+        if any(image.content or image.filename or image.identifier in self.images for image in item.images):
+            return True  # a file to store, or a stored picture to update
+        if any(self.sources.find(spelling) is None for spelling in item.agencies):
+            return True
+        known = self.topics.get(language, {})
+        return any(Topic.slug_for(name) not in known for name in item.topics if Topic.slug_for(name))
+
+    def topics_for(self, names, language):
+        """The topics named `names` in `language`; unknown ones are created."""
+        known = self.load_topics(names, language)
+        slugs = {Topic.slug_for(name): name for name in names if Topic.slug_for(name)}
         topics = []
         for slug, name in slugs.items():
             if slug not in known:
@@ -473,7 +496,8 @@ def import_items(
                 check_item(entry, target)
                 outcome = unchanged(entry, target, batch)
                 if outcome is None:
-                    with transaction.atomic():
+                    savepoint = transaction.atomic() if batch.writes_alone(entry, target) else nullcontext()
+                    with savepoint:
                         outcome = write_item(
                             entry,
                             user=user,
