@@ -692,12 +692,19 @@ class Article(models.Model):
         return next((caption for caption in self.captions.all() if caption.placement == Placement.LEAD), None)
 
     # --- derived fields ---------------------------------------------------------------------------------------
-    def refresh_derived_fields(self):
-        """Sanitize bodies, fill slugs and the short code, rebuild the search text: one place for all of it."""
+    def sanitize_bodies(self):
+        """Clean each language's body with the one sanitiser; a body this instance cleaned already is left as it is."""
+        cleaned = self.__dict__.setdefault("_cleaned_bodies", {})
         for language in LANGUAGE_CODES:
             body = self.text("body", language)
-            if body:
-                setattr(self, localized("body", language), sanitizer.clean_html(body))
+            if body and cleaned.get(language) != body:
+                cleaned[language] = sanitizer.clean_html(body)
+                setattr(self, localized("body", language), cleaned[language])
+
+    def refresh_derived_fields(self):
+        """Sanitize bodies, fill slugs and the short code, rebuild the search text: one place for all of it."""
+        self.sanitize_bodies()
+        for language in LANGUAGE_CODES:
             headline = self.text("headline", language)
             if headline and not self.text("slug", language):
                 setattr(self, localized("slug", language), slugify(headline, allow_unicode=True)[:200].strip("-"))

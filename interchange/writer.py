@@ -763,12 +763,13 @@ def apply_item(article, item, language, batch):
     values = {
         "headline": item.headline.strip(),
         "teaser": item.teaser.strip(),
-        # Sanitized now (save does it too) so the content digest below is of the text as stored.
-        "body": sanitizer.clean_html(item.body_html) if item.body_html else "",
+        "body": item.body_html,
         "initials": item.initials,
     }
     for name, value in values.items():
         setattr(article, localized(name, language), value)
+    # Sanitized now (not again on save) so the content digest is of the text as stored.
+    article.sanitize_bodies()
     if item.published_at and not article.published_at_in(language):
         setattr(article, localized("published_at", language), item.published_at)
     if item.short_code and article.short_code != item.short_code:
