@@ -213,14 +213,14 @@ class Batch:
     the file is done.
     """
 
-    def __init__(self, items, sources=None, lock=True, dry_run=False):
+    def __init__(self, items, sources=None, dry_run=False):
         items = [item for item in items if isinstance(item, ParsedItem)]
         # A dry run (the Import page's preview) checks pictures but stores no file: its writes are rolled back.
         self.dry_run = dry_run
         self.sources = sources or SourceIndex()
         identifiers = {item.identifier for item in items if item.identifier}
         codes = {item.short_code for item in items if item.short_code}
-        articles = Article.objects.select_for_update() if lock else Article.objects.all()
+        articles = Article.objects.select_for_update()
         self.articles = {a.source_identifier: a for a in articles.filter(source_identifier__in=identifiers)}
         self.by_short_code = {a.short_code: a for a in articles.filter(short_code__in=codes)} if codes else {}
         picture_ids = {image.identifier for item in items for image in item.images if image.identifier}
@@ -229,7 +229,7 @@ class Batch:
             if picture_ids
             else {}
         )
-        wire = WireItem.objects.select_for_update() if lock else WireItem.objects.all()
+        wire = WireItem.objects.select_for_update()
         self.wire = {item.identifier: item for item in wire.filter(identifier__in=identifiers)}
         self.fingerprints = {}
         self.topics = {}
@@ -563,8 +563,8 @@ def write_item(
     if batch is not None:
         # Part of a file (`import_items`), which holds the item's savepoint and writes the batch when done.
         return _write(item, language, user, check_permission, publish, force, article, batch, file, resolve)
-    batch = Batch([item], sources, dry_run=dry_run)
     with transaction.atomic():
+        batch = Batch([item], sources, dry_run=dry_run)  # inside: it locks the rows it reads
         outcome = _write(item, language, user, check_permission, publish, force, article, batch, file, resolve)
         batch.write_pending()
         batch.flush(user)
@@ -903,11 +903,6 @@ def prepare_image(image, parsed, language, resolve=None, check_only=False):
     return False
 
 
-def update_image(image, parsed, language, resolve=None):
-    prepare_image(image, parsed, language, resolve)
-    image.save()
-
-
 # --- wire copy ------------------------------------------------------------------------------------------------------
 
 
@@ -1064,7 +1059,7 @@ def use_wire_item(wire, language, *, user, check_permission=True):
             gettext("Articles are published in {languages}.").format(languages=", ".join(languages.CODES))
         )
     with transaction.atomic():
-        wire = WireItem.objects.select_for_update().select_related("article").get(pk=wire.pk)
+        wire = WireItem.objects.select_for_update().get(pk=wire.pk)
         item = from_payload(wire.payload)
         if wire.language == language:
             outcome = write_item(

@@ -8,12 +8,13 @@ import json
 import tempfile
 from pathlib import Path
 
-from django.test import TestCase
+from django.contrib.auth.models import User
+from django.test import TestCase, TransactionTestCase
 from django.urls import reverse
 
 from articles.models import Article, Status, TranslationSource
-from interchange.models import WireItem
-from interchange.writer import CREATED, UNCHANGED, WIRE, use_wire_item
+from interchange.models import PendingUpdate, WireItem
+from interchange.writer import CREATED, UNCHANGED, WIRE, apply_pending_update, use_wire_item
 from workflow import translations
 
 from .factories import SAMPLES, import_files, make_article, make_user, needs_samples, picture_bytes
@@ -285,3 +286,20 @@ class EnglishSampleTests(TestCase):
         (label, paragraphs), *_others = translations.changes(source)
         self.assertIn("<ins>former</ins>", paragraphs[0][1])
         self.assertEqual(list(TranslationSource.objects.source_changed()), [source])
+
+
+class AutocommitTests(TransactionTestCase):
+    """Outside a test's transaction, as in production: the writer opens its own before it locks rows."""
+
+    def test_apply_a_pending_version_and_use_an_item(self):
+        editor = User.objects.create_superuser("chief", "chief@example.org", "pw")
+        import_files([write({**ENGLISH, "language": "de"})])
+        article = Article.objects.get()
+        article.teaser_de = "Von der Redaktion."
+        article.save()
+        import_files([write({**updated_english(), "language": "de"})])
+        pending = PendingUpdate.objects.get()
+        self.assertEqual(apply_pending_update(pending, user=editor).article, article)
+        import_files([write({**ENGLISH, "uri": "urn:newsroom-test:wire:en:auto"})])
+        wire = WireItem.objects.get(identifier="urn:newsroom-test:wire:en:auto")
+        self.assertTrue(use_wire_item(wire, "ar", user=editor).translation_sources.exists())
