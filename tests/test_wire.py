@@ -71,6 +71,17 @@ class AnyLanguageTests(TestCase):
         self.assertEqual(import_files([write(ENGLISH)]).outcomes[0].status, WIRE)
         self.assertEqual(WireItem.objects.count(), 1)
 
+    def test_urgency_from_the_agency_or_a_flash_headline(self):
+        items = [
+            {**ENGLISH, "uri": "urn:t:u:1", "urgency": 3},
+            {**ENGLISH, "uri": "urn:t:u:2", "urgency": None, "priority": 2},
+            {**ENGLISH, "uri": "urn:t:u:3", "urgency": None, "headlines": [{"value": "EIL: Brücke gesperrt"}]},
+            {**ENGLISH, "uri": "urn:t:u:4", "urgency": None},
+        ]
+        import_files([write(items)])
+        urgencies = dict(WireItem.objects.values_list("identifier", "urgency"))
+        self.assertEqual(urgencies, {"urn:t:u:1": 3, "urn:t:u:2": 2, "urn:t:u:3": 1, "urn:t:u:4": None})
+
     def test_a_publishing_language_item_is_an_article_and_used_wire_copy(self):
         item = {**ENGLISH, "uri": "urn:newsroom-test:wire:de:1", "language": "de"}
         outcome = import_files([write(item)]).outcomes[0]

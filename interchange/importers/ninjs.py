@@ -286,7 +286,8 @@ def _topics(obj, version):
 
 
 def _urgency(obj, headline):
-    urgency = urgency_of(obj.get("urgency"))
+    # Some agencies send "priority" where ninjs has "urgency"; both count 1 as the most urgent.
+    urgency = urgency_of(obj.get("urgency")) or urgency_of(obj.get("priority"))
     if urgency is None and is_flash(headline):
         return 1
     return urgency
