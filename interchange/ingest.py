@@ -13,6 +13,7 @@ or growing while read) is left for the next run.
 """
 
 import base64
+import logging
 import os
 import socket
 import uuid
@@ -38,6 +39,7 @@ SYSTEM_USERNAME = "ingest"
 TEMPORARY_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".filepart", ".swp")
 SEEN_ENTRIES = 2000  # linked entries remembered per feed, so an entry is fetched once
 OWNER = f"{socket.gethostname()}:{os.getpid()}"
+logger = logging.getLogger(__name__)
 
 
 class FeedError(Exception):
@@ -84,6 +86,9 @@ def poll(feed, *, user, now=None, fetch_pictures=True):
             poll_url(feed, result, user, fetch_pictures)
     except (FeedError, FetchError, ParseError, OSError) as error:
         result.error = getattr(error, "reason", None) or str(error) or type(error).__name__
+    except Exception as error:  # noqa: BLE001 - one feed's unexpected failure must not stop the others
+        logger.exception("Polling the feed %s failed", feed.name)
+        result.error = gettext("unexpected error: {error}").format(error=f"{type(error).__name__}: {error}")
     finally:
         record_health(feed, result, now)
         give_back_lease(feed, owner)
@@ -200,6 +205,12 @@ def download_pictures(items):
 
 def poll_folder(feed, result, user, fetch_pictures):
     folder = Path(feed.location)
+    if not feed.is_in_drop_root():
+        raise FeedError(
+            gettext("the drop folder {folder} is not below INGEST_DROP_ROOT; nothing there is read").format(
+                folder=folder
+            )
+        )
     if not folder.is_dir():
         raise FeedError(gettext("the drop folder {folder} does not exist").format(folder=folder))
     settled = timezone.now().timestamp() - settings.INGEST_SETTLE_SECONDS

@@ -5,6 +5,7 @@ received, in any language), and newer agency versions waiting for an editor's de
 
 import re
 from datetime import timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -74,7 +75,7 @@ class Feed(models.Model):
     location = models.CharField(
         _("folder or web address"),
         max_length=1000,
-        help_text=_("A folder on this server for a drop folder, else an http(s) address."),
+        help_text=_("A folder below INGEST_DROP_ROOT for a drop folder, else an http(s) address."),
     )
     format = models.CharField(_("format"), max_length=20, default="auto", choices=format_choices)
     language = models.CharField(
@@ -138,8 +139,20 @@ class Feed(models.Model):
         super().clean()
         if self.kind != self.Kind.FOLDER and not self.location.startswith(("http://", "https://")):
             raise ValidationError({"location": gettext("A web address starts with http:// or https://.")})
+        if self.kind == self.Kind.FOLDER and not self.is_in_drop_root():
+            raise ValidationError(
+                {
+                    "location": gettext("A drop folder must lie below %(root)s (INGEST_DROP_ROOT).")
+                    % {"root": settings.INGEST_DROP_ROOT}
+                }
+            )
         if self.language and not re.fullmatch(r"[a-z]{2,8}", self.language):
             raise ValidationError({"language": gettext("An ISO language code such as ar, de or en.")})
+
+    def is_in_drop_root(self):
+        """Whether a drop folder lies below INGEST_DROP_ROOT (files there are read and moved, nowhere else)."""
+        root = Path(settings.INGEST_DROP_ROOT).resolve()
+        return bool(self.location) and Path(self.location).resolve().is_relative_to(root)
 
     def is_due(self, now=None):
         now = now or timezone.now()

@@ -193,6 +193,8 @@ FETCH_MAX_REDIRECTS = int(os.environ.get("FETCH_MAX_REDIRECTS", 3))
 FETCH_RETRIES = int(os.environ.get("FETCH_RETRIES", 2))
 FETCH_BACKOFF_SECONDS = float(os.environ.get("FETCH_BACKOFF_SECONDS", 2))
 FETCH_USER_AGENT = os.environ.get("FETCH_USER_AGENT", "newsroom-ingest/1.0")
+# Drop folders must lie below this folder: a feed never reads (and moves) files anywhere else on the server.
+INGEST_DROP_ROOT = Path(os.environ.get("INGEST_DROP_ROOT", BASE_DIR / "var" / "drop"))
 # A dropped file younger than this may still be being written; it waits for the next run.
 INGEST_SETTLE_SECONDS = float(os.environ.get("INGEST_SETTLE_SECONDS", 10))
 # How long a process may hold a feed before another may take it over (a crashed one never lets go otherwise).

@@ -19,6 +19,7 @@ from pathlib import Path
 from unittest import skipUnless
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import TestCase, TransactionTestCase, override_settings
@@ -159,6 +160,7 @@ FAST = {
     "FETCH_BACKOFF_SECONDS": 0,
     "FETCH_RETRIES": 1,
     "INGEST_SETTLE_SECONDS": 30,
+    "INGEST_DROP_ROOT": tempfile.gettempdir(),
 }
 
 
@@ -286,6 +288,15 @@ class IngestTests(TestCase):
         self.assertEqual(ingest.credentials(feed), {"Authorization": "Basic dXNlcjpwYXNz"})
         self.assertNotIn("pass", json.dumps(list(Feed.objects.values())[0], default=str))
 
+    def test_a_drop_folder_outside_the_drop_root_is_refused(self):
+        feed = self.feed("etc", kind=Feed.Kind.FOLDER, location="/etc")
+        with self.assertRaisesMessage(ValidationError, "INGEST_DROP_ROOT"):
+            feed.full_clean()
+        self.run_ingest()
+        feed.refresh_from_db()
+        self.assertIn("not below INGEST_DROP_ROOT", feed.last_error)
+        self.assertFalse(Path("/etc/done").exists())
+
     def test_a_leased_feed_is_skipped(self):
         feed = self.feed("busy", location=self.server.url("/items.json"))
         self.assertTrue(ingest.take_lease(feed, "other", timezone.now()))
@@ -313,6 +324,7 @@ class ConcurrentIngestTests(TransactionTestCase):
             "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
             "FETCH_ALLOWED_HOSTS": "127.0.0.1",
             "INGEST_SETTLE_SECONDS": "30",
+            "INGEST_DROP_ROOT": tempfile.gettempdir(),
         }
         command = [sys.executable, "manage.py", "ingest", "--once", "--no-pictures"]
         processes = [

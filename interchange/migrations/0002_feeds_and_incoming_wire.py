@@ -41,7 +41,7 @@ class Migration(migrations.Migration):
                 (
                     "location",
                     models.CharField(
-                        help_text="A folder on this server for a drop folder, else an http(s) address.",
+                        help_text="A folder below INGEST_DROP_ROOT for a drop folder, else an http(s) address.",
                         max_length=1000,
                         verbose_name="folder or web address",
                     ),
