@@ -5,7 +5,7 @@ search. The article admin that editors use is this one with the workflow's mixin
 """
 
 from django.contrib import admin
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch
 from django.utils.html import format_html, format_html_join
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -14,7 +14,7 @@ from modeltranslation.fields import TranslationField
 from reversion.admin import VersionAdmin
 
 from . import languages
-from .models import ArticleSource, Caption, Category, Image, Source, Status
+from .models import ArticleSource, Caption, Category, Image, Source, Status, Topic
 
 
 def language_attrs(db_field):
@@ -119,7 +119,7 @@ class ArticleAdmin(BilingualMixin, TranslationAdmin):
         "source_identifier",
         "search_text",
     ]
-    autocomplete_fields = ["categories", "related"]
+    autocomplete_fields = ["categories", "topics", "related"]
     readonly_fields = [
         "source_identifier",
         "source_format",
@@ -149,7 +149,7 @@ class ArticleAdmin(BilingualMixin, TranslationAdmin):
                 ]
             },
         ),
-        (_("Classification"), {"fields": ["categories", "related", ("byline", "dateline")]}),
+        (_("Classification"), {"fields": ["categories", "topics", "related", ("byline", "dateline")]}),
         (
             _("Origin"),
             {
@@ -231,6 +231,22 @@ class CategoryAdmin(BilingualMixin, TranslationAdmin):
     search_fields = [*languages.fields("name"), *languages.fields("slug")]
     autocomplete_fields = ["parent"]
     fields = [languages.fields("name"), languages.fields("slug"), "parent", "aliases"]
+
+
+@admin.register(Topic)
+class TopicAdmin(BilingualMixin, TranslationAdmin):
+    """Topics as imports created them, one language each; named in the other language too, a topic has a page there."""
+
+    list_display = [*languages.fields("name"), "article_count", "created_at"]
+    search_fields = [*languages.fields("name"), *languages.fields("slug")]
+    fields = [languages.fields("name"), languages.fields("slug")]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(number_of_articles=Count("articles"))
+
+    @admin.display(description=_("articles"), ordering="number_of_articles")
+    def article_count(self, obj):
+        return obj.number_of_articles
 
 
 @admin.register(Image)

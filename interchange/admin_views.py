@@ -1,9 +1,14 @@
 """
-The admin's Import page: upload files, see what the importer recognised in each, then import on confirmation.
+The admin's Import page: upload files, see what importing them would do to each item, then import on confirmation.
 
-Uploads wait between the two steps in private storage (interchange/staging.py; agency files may hold non-public
-notes), under a token kept in the editor's session, so only the editor who uploaded them can import them, on whichever
-server the confirmation arrives.
+The preview is a dry run of the import itself (written in a transaction that is rolled back, pictures checked but not
+stored), so what it predicts for each item is what importing does: new, update, unchanged, conflict, wire copy, fails
+and why, or kept as draft and why. Items in a language the newsroom does not publish in are kept as wire copy unless
+the editor chooses a language for them; Import is offered only when something can be imported.
+
+Uploads wait between the steps in private storage (interchange/staging.py; agency files may hold non-public notes),
+under a token kept in the editor's session, so only the editor who uploaded them can import them, on whichever server
+the confirmation arrives.
 
 The import is the editor's own: the writer applies their permissions and names them in each article's history.
 """
@@ -18,12 +23,24 @@ from articles import languages
 from articles.models import Article
 
 from . import staging
-from .forms import ConfirmForm, ImportForm
-from .importers import ParseError, files, parse_each
-from .writer import SourceIndex, check_publish_permission, import_files
+from .forms import ConfirmForm, ImportForm, chosen_languages
+from .writer import (
+    CONFLICT,
+    CREATED,
+    FAILED,
+    TAG_RE,
+    UNCHANGED,
+    UPDATED,
+    WIRE,
+    SourceIndex,
+    check_publish_permission,
+    import_files,
+)
 
 SESSION_KEY = "article_import_token"
 STAGED_PREFIX_LENGTH = len("000-")
+# What importing does something with; a preview of nothing else offers no Import button.
+IMPORTABLE = (CREATED, UPDATED, CONFLICT, WIRE)
 
 
 def display_name(name, folder):
@@ -31,31 +48,42 @@ def display_name(name, folder):
     return name.removeprefix(f"{folder}/")[STAGED_PREFIX_LENGTH:]
 
 
-def preview(entry, folder, format, language, sources):
-    """What the importer reads in one input, without writing anything."""
-    if isinstance(entry, ParseError):
-        return {"name": display_name(entry.item, folder), "error": entry.reason, "items": []}
-    name = display_name(entry.name, folder)
-    try:
-        parsed = parse_each(entry.data, entry.name, format, language or None)
-    except ParseError as error:
-        return {"name": name, "error": error.reason, "items": []}
-    items = []
-    for item in parsed:
-        if isinstance(item, ParseError):
-            items.append({"error": str(item)})
-            continue
-        agencies = [(spelling, sources.by_alias.get(sources.key(spelling))) for spelling in item.agencies]
-        language = languages.get(item.language) if item.language in languages.CODES else None
-        items.append(
-            {
-                "item": item,
-                "agencies": agencies,
-                "direction": language.direction if language else "auto",
-                "separator": language.list_separator if language else ", ",
-            }
-        )
-    return {"name": name, "items": items}
+def predict(paths, options, user, choices):
+    """What importing the staged files would do: a dry run of the import, grouped by file for the page."""
+    folder = str(paths[0].parent) if paths else ""
+    summary = import_files(
+        paths,
+        user=user,
+        dry_run=True,
+        choices=choices,
+        label=lambda name: display_name(name, folder),
+        **options,
+    )
+    sources = SourceIndex()
+    files = {}
+    for number, outcome in enumerate(summary.outcomes):
+        entry = files.setdefault(outcome.file, {"name": outcome.file, "items": []})
+        entry["items"].append(describe(number, outcome, sources, choices))
+    return summary, list(files.values())
+
+
+def describe(number, outcome, sources, choices):
+    """One item of the preview: what was read and what importing will do with it."""
+    item = outcome.parsed
+    facts = languages.get(item.language) if item is not None and item.language in languages.CODES else None
+    return {
+        "number": number,
+        "outcome": outcome,
+        "item": item,
+        "agencies": [(spelling, sources.find(spelling)) for spelling in item.agencies] if item else [],
+        "direction": facts.direction if facts else "auto",
+        "separator": facts.list_separator if facts else ", ",
+        # An item in another language (or none) may be imported as a language version instead of wire copy.
+        "chooses_language": item is not None and item.language not in languages.CODES,
+        "chosen": choices.get(item.identifier, "") if item is not None else "",
+        # Paragraphs apart, as they read (striptags would glue the last word of one to the first of the next).
+        "body_text": " ".join(TAG_RE.sub(" ", item.body_html).split()) if item is not None else "",
+    }
 
 
 class ImportView(FormView):
@@ -82,7 +110,7 @@ class ImportView(FormView):
         check_publish_permission(request.user, "publish" in request.POST)
         try:
             with staging.import_slot(request.user):
-                if "confirm" in request.POST:
+                if "confirm" in request.POST or "recheck" in request.POST:
                     return self.confirm(request)
                 return super().post(request, *args, **kwargs)
         except staging.TooManyImports:
@@ -94,19 +122,32 @@ class ImportView(FormView):
         self.request.session[SESSION_KEY] = token
         options = {
             "format": form.cleaned_data["format"],
-            "language": form.cleaned_data["language"],
+            "language": form.cleaned_data["language"] or None,
             "publish": form.cleaned_data.get("publish", False),
         }
-        sources = SourceIndex()
+        return self.preview(token, options, {})
+
+    def preview(self, token, options, choices):
         with staging.local_copies(token) as paths:
-            folder = str(paths[0].parent) if paths else ""
-            previews = [
-                preview(entry, folder, options["format"], options["language"], sources)
-                for entry in files.read_inputs(paths)
-            ]
-        return self.render_to_response(
-            self.get_context_data(form=form, previews=previews, token=token, options=options, step="preview")
+            summary, previews = predict(paths, options, self.request.user, choices)
+        importable = sum(1 for outcome in summary.outcomes if outcome.status in IMPORTABLE)
+        context = self.get_context_data(
+            previews=previews,
+            token=token,
+            options=options,
+            choices=choices,
+            step="preview",
+            summary=summary,
+            importable=importable,
+            failing=summary.count(FAILED),
+            unchanged=summary.count(UNCHANGED),
+            language_choices=[("", gettext("Keep as wire copy"))]
+            + [
+                (code, gettext("Import as %(language)s") % {"language": languages.name(code)})
+                for code in languages.CODES
+            ],
         )
+        return self.render_to_response(context)
 
     def confirm(self, request):
         form = ConfirmForm(request.POST)
@@ -115,15 +156,22 @@ class ImportView(FormView):
         if not names or not form.is_valid():
             messages.error(request, gettext("The upload has expired; please upload the files again."))
             return redirect("admin:interchange_import")
+        options = {
+            "format": form.cleaned_data["format"] or "auto",
+            "language": form.cleaned_data["language"] or None,
+            "publish": form.cleaned_data["publish"],
+        }
+        choices = chosen_languages(request.POST)
+        if "recheck" in request.POST:
+            return self.preview(token, options, choices)
         with staging.local_copies(token) as paths:
             folder = str(paths[0].parent)
             summary = import_files(
                 paths,
                 user=request.user,
-                format=form.cleaned_data["format"] or "auto",
-                language=form.cleaned_data["language"] or None,
-                publish=form.cleaned_data["publish"],
+                choices=choices,
                 label=lambda name: display_name(name, folder),
+                **options,
             )
         staging.delete(token)
         del request.session[SESSION_KEY]

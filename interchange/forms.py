@@ -60,6 +60,20 @@ class ImportForm(forms.Form):
         return uploads
 
 
+def chosen_languages(data):
+    """
+    The preview's per-item language choices ({identifier: code}, "" keeping an item as wire copy), posted as
+    `identifier-N` / `language-N` pairs; anything but a publishing language or "" is ignored.
+    """
+    choices = {}
+    for key, identifier in data.items():
+        if key.startswith("identifier-") and identifier:
+            language = data.get("language-" + key.removeprefix("identifier-"), "")
+            if language == "" or language in languages.CODES:
+                choices[identifier] = language
+    return choices
+
+
 class ConfirmForm(forms.Form):
     """The preview's Import button: the staged upload's token and the options chosen with it."""
 

@@ -306,6 +306,21 @@ IMPORT_MAX_CONCURRENT_PER_USER = env_int("IMPORT_MAX_CONCURRENT_PER_USER", 2)
 # Import previews never confirmed are deleted after this long (on the next upload and by clean_import_staging).
 IMPORT_STAGING_MAX_AGE = env_int("IMPORT_STAGING_MAX_AGE", 24 * 3600)  # seconds
 
+# Feeds (`manage.py ingest`) and the pictures their items name: what a request may take and where it may go. Hosts
+# inside our own network (private, loopback, link-local addresses) are refused unless listed here.
+FETCH_ALLOWED_HOSTS = env_list("FETCH_ALLOWED_HOSTS", [])
+FETCH_TIMEOUT_SECONDS = float(os.environ.get("FETCH_TIMEOUT_SECONDS", 10))
+FETCH_MAX_REDIRECTS = int(os.environ.get("FETCH_MAX_REDIRECTS", 3))
+FETCH_RETRIES = int(os.environ.get("FETCH_RETRIES", 2))
+FETCH_BACKOFF_SECONDS = float(os.environ.get("FETCH_BACKOFF_SECONDS", 2))
+FETCH_USER_AGENT = os.environ.get("FETCH_USER_AGENT", "newsroom-ingest/1.0")
+# Drop folders must lie below this folder: a feed never reads (and moves) files anywhere else on the server.
+INGEST_DROP_ROOT = Path(os.environ.get("INGEST_DROP_ROOT", BASE_DIR / "var" / "drop"))
+# A dropped file younger than this may still be being written; it waits for the next run.
+INGEST_SETTLE_SECONDS = float(os.environ.get("INGEST_SETTLE_SECONDS", 10))
+# How long a process may hold a feed before another may take it over (a crashed one never lets go otherwise).
+INGEST_LEASE_SECONDS = int(os.environ.get("INGEST_LEASE_SECONDS", 900))
+
 SITE_NAME = os.environ.get("SITE_NAME", "Newsroom")
 SHORT_LINK_BASE = os.environ.get("SHORT_LINK_BASE", "")
 

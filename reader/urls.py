@@ -14,5 +14,7 @@ urlpatterns = [
     path("feed/atom/", cached(feeds.LatestArticlesAtomFeed()), name="feed_atom"),
     path("category/<str:slug>/", cached(views.CategoryView.as_view()), name="category"),
     path("category/<str:slug>/feed/rss/", cached(feeds.CategoryFeed()), name="category_feed"),
+    path("topic/<str:slug>/", cached(views.TopicView.as_view()), name="topic"),
+    path("topic/<str:slug>/feed/rss/", cached(feeds.TopicFeed()), name="topic_feed"),
     path("<str:slug>/a-<int:pk>/", cached(views.ArticleDetailView.as_view()), name="article"),
 ]

@@ -5,10 +5,12 @@ import io
 import json
 import tempfile
 import zipfile
+from io import StringIO
 from pathlib import Path
 
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.core.exceptions import PermissionDenied
+from django.core.management import call_command
 from django.test import TestCase
 from reversion.models import Revision, Version
 
@@ -218,7 +220,13 @@ class PermissionTests(WriterTestCase):
             language="ar",
             source_format="ninjs",
             fingerprint="f" * 64,
-            payload={"identifier": "urn:elsewhere", "language": "ar", "headline": "عنوان", "format": "ninjs"},
+            payload={
+                "identifier": "urn:elsewhere",
+                "language": "ar",
+                "headline": "عنوان",
+                "body_html": "<p>نص.</p>",
+                "format": "ninjs",
+            },
         )
         self.assertEqual(apply_pending_update(pending, user=self.reporter).article, article)
         self.assertEqual(Article.objects.get().headline_ar, "عنوان")
@@ -337,12 +345,22 @@ class SampleImportTests(TestCase):
         by_file = {}
         for outcome in summary.outcomes:
             by_file.setdefault(Path(outcome.file.split(":")[0]).name, []).append(outcome)
+        # Items with no text cannot be articles: a lone picture, a package whose items are elsewhere, NTB's summary.
+        no_text = {
+            "iptc_LISTING_3_Photo_in_NewsML-G2.xml",
+            "iptc_LISTING_6_Simple_NewsML-G2_Package.xml",
+            "2.1_ntb_text.json",
+        }
         for name, outcomes in by_file.items():
             with self.subTest(name=name):
                 statuses = {outcome.status for outcome in outcomes}
                 if name.startswith("2.1_00"):  # ninjs/should_fail
                     self.assertEqual(statuses, {FAILED})
                     self.assertTrue(all(outcome.reason for outcome in outcomes))
+                elif name in no_text:
+                    self.assertEqual(statuses, {FAILED})
+                    self.assertTrue(all("no text" in outcome.reason for outcome in outcomes))
+                    self.assertFalse(Article.objects.filter(source_identifier=outcomes[0].item).exists())
                 else:
                     # IPTC publishes one example item in two ninjs versions under one uri: the second is unchanged.
                     self.assertLessEqual(statuses, {CREATED, UNCHANGED}, [o.describe() for o in outcomes])
@@ -359,3 +377,46 @@ class SampleImportTests(TestCase):
         self.assertTrue(article.short_code)
         self.assertTrue(article.captions.exists())
         self.assertTrue(all(caption.image.credit for caption in article.captions.select_related("image")))
+
+
+class DraftTests(WriterTestCase):
+    """An item that cannot go live yet is imported as a draft, saying why, instead of being dropped."""
+
+    def test_publish_without_a_teaser_leaves_a_draft_and_says_why(self):
+        item = version(1)
+        del item["descriptions"]
+        item["language"] = "de"
+        path = self.write_json(item)
+        out = StringIO()
+        call_command("import_articles", str(path), "--publish", stdout=out)
+        article = Article.objects.get()
+        self.assertEqual(article.status_in("de"), Status.DRAFT)
+        self.assertTrue(article.has_language("de"))
+        self.assertIn("kept as draft: teaser missing in de", out.getvalue())
+        self.assertIn("imported 1, updated 0, unchanged 0, failed 0", out.getvalue())
+        self.assertIn("kept as draft", LogEntry.objects.get().change_message)
+
+    def test_a_withheld_item_stays_a_draft(self):
+        outcome = self.status(self.write_json({**version(1), "pubstatus": "withheld"}), publish=True)
+        self.assertEqual(outcome.status, CREATED)
+        self.assertIn("withholds", outcome.draft_reason)
+        self.assertFalse(outcome.article.is_published("ar"))
+
+    def test_an_incomplete_new_version_of_a_live_article_waits(self):
+        self.status(self.write_json(version(1)), publish=True)
+        self.assertTrue(Article.objects.get().is_published("ar"))
+        newer = version(2)
+        del newer["descriptions"]
+        outcome = self.status(self.write_json(newer))
+        self.assertEqual(outcome.status, CONFLICT)
+        self.assertIn("teaser", outcome.reason)
+        self.assertTrue(Article.objects.get().teaser_ar, "the live version keeps its teaser")
+        self.assertEqual(PendingUpdate.objects.count(), 1)
+
+    def test_an_item_without_text_fails_and_writes_nothing(self):
+        item = version(1)
+        del item["bodies"]
+        outcome = self.status(self.write_json(item))
+        self.assertEqual(outcome.status, FAILED)
+        self.assertIn("no text", outcome.reason)
+        self.assertFalse(Article.objects.exists())

@@ -139,6 +139,7 @@ class ConcurrentImportTests(TestCase):
 
     def test_the_import_page_answers_429_while_the_slots_are_taken(self):
         self.client.force_login(self.user)
+        staging.expire(max_age=0)  # previews other tests left behind
         upload = SimpleUploadedFile("a.txt", b"text")
         with staging.import_slot(self.user), staging.import_slot(self.user):
             response = self.client.post(reverse("admin:interchange_import"), {"files": [upload], "format": "auto"})

@@ -6,15 +6,17 @@ workflow state: bringing back old text never publishes or unpublishes a language
 """
 
 import difflib
+import itertools
 
 import reversion
 from django.db import transaction
+from django.utils.html import escape, format_html, strip_tags
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from reversion.models import Version
 
-from articles import languages
+from articles import languages, sanitizer
 from articles.audit import record
 from articles.models import Article, ArticleSource, Caption
 
@@ -117,3 +119,43 @@ def restore(version, user):
         }
         record(article, user, message)
     return article
+
+
+def word_diff(old, new):
+    """Two texts as HTML with the words only the first has in <del> and those only the second has in <ins>."""
+    old_words, new_words = old.split(), new.split()
+    before, after = [], []
+    matcher = difflib.SequenceMatcher(None, old_words, new_words, autojunk=False)
+    for operation, i1, i2, j1, j2 in matcher.get_opcodes():
+        removed, added = " ".join(old_words[i1:i2]), " ".join(new_words[j1:j2])
+        if operation == "equal":
+            before.append(escape(removed))
+            after.append(escape(added))
+            continue
+        if removed:
+            before.append(format_html("<del>{}</del>", removed))
+        if added:
+            after.append(format_html("<ins>{}</ins>", added))
+    return mark_safe(" ".join(before)), mark_safe(" ".join(after))  # noqa: S308 - every word escaped above
+
+
+def paragraph_diff(old, new):
+    """
+    What changed between two texts (HTML bodies paragraph by paragraph, as text): [(before, after)] for each
+    paragraph that differs, words marked by `word_diff`; paragraphs added or removed pair with "".
+    """
+    old_blocks, new_blocks = block_texts(old), block_texts(new)
+    rows = []
+    matcher = difflib.SequenceMatcher(None, old_blocks, new_blocks, autojunk=False)
+    for operation, i1, i2, j1, j2 in matcher.get_opcodes():
+        if operation != "equal":
+            for before, after in itertools.zip_longest(old_blocks[i1:i2], new_blocks[j1:j2], fillvalue=""):
+                rows.append(word_diff(before, after))
+    return rows
+
+
+def block_texts(html):
+    """The text of each block of an HTML body (or the whole of a plain text) for comparing."""
+    if not html or "<" not in html:
+        return [html.strip()] if html and html.strip() else []
+    return [" ".join(strip_tags(block).split()) for block in sanitizer.split_blocks(html)]

@@ -27,6 +27,14 @@ REPORTER = [
     "articles.add_articlesource",
     "articles.change_articlesource",
     "articles.delete_articlesource",
+    # The incoming wire: every reporter reads it, uses items (which makes articles) and sets their state.
+    "interchange.view_wireitem",
+    "interchange.change_wireitem",
+    # Topics come with imports; translations are started and marked done at the desk.
+    "articles.view_topic",
+    "articles.view_translationsource",
+    "articles.add_translationsource",
+    "articles.change_translationsource",
 ]
 EDITOR = [
     *REPORTER,
@@ -39,6 +47,9 @@ EDITOR = [
     "interchange.view_pendingupdate",
     "interchange.change_pendingupdate",
     "interchange.delete_pendingupdate",
+    "interchange.view_feed",
+    "articles.add_topic",
+    "articles.change_topic",
 ]
 CHIEF_EDITOR = [
     *EDITOR,
@@ -51,5 +62,10 @@ CHIEF_EDITOR = [
     "articles.add_category",
     "articles.change_category",
     "articles.delete_category",
+    "articles.delete_topic",
+    "interchange.add_feed",
+    "interchange.change_feed",
+    "interchange.delete_feed",
+    "interchange.delete_wireitem",
 ]
 ROLES = {"reporter": REPORTER, "editor": EDITOR, "chief editor": CHIEF_EDITOR}

@@ -1,5 +1,7 @@
 """
-Import articles from page-text, ninjs, NewsML-G2 or DW HTML files, folders of them, or zips.
+Import articles from page-text, ninjs, NewsML-G2 or DW HTML files, folders of them, or zips. Every item is kept as
+wire copy; items in Arabic or German also become that language version of an article (drafts unless --publish, and
+drafts with the reason when they cannot go live yet).
 
 With --user the import is that user's: their permissions apply (publishing, changing live articles) and the history
 names them. Without it the command acts as its own system account, which the admin's history names and the
@@ -32,7 +34,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--format", default="auto", choices=["auto", *FORMATS], help="Input format (default: detect)."
         )
-        parser.add_argument("--language", choices=languages.CODES, help="Import as this language version.")
+        parser.add_argument(
+            "--language",
+            choices=languages.CODES,
+            help="Import every item as this language version (otherwise items in other languages are kept as wire "
+            "copy, the source of a translation).",
+        )
         parser.add_argument("--publish", action="store_true", help="Publish the imported language versions at once.")
         parser.add_argument(
             "--user",
