@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from PIL import Image as PILImage
 
 from . import languages, renditions, sanitizer, search
+from .aggregates import JSONRows
 from .languages import CODES as LANGUAGE_CODES
 
 # Short codes avoid letters and digits that read alike (0/O, 1/I/L) because editors type them from print.
@@ -198,8 +199,19 @@ class Image(models.Model):
             renditions.validate_image_file(self.file)
 
     def get_renditions(self):
-        """This picture's renditions, narrowest first; uses the prefetch cache when the view prefetched them."""
-        return sorted(self.renditions.all(), key=lambda rendition: (rendition.format, rendition.width))
+        """
+        This picture's renditions, narrowest first: read with its caption (`CaptionQuerySet.with_pictures`), from the
+        prefetch cache, or with a query.
+        """
+        rows = getattr(self, "rendition_rows", None)
+        if rows is not None:
+            listed = [
+                Rendition(image=self, width=width, height=height, format=fmt, file=name)
+                for width, height, fmt, name in rows
+            ]
+        else:
+            listed = self.renditions.all()
+        return sorted(listed, key=lambda rendition: (rendition.format, rendition.width))
 
     def ensure_renditions(self):
         """Create whichever renditions this picture lacks (every width in every format); returns them all."""
@@ -235,6 +247,7 @@ class Image(models.Model):
         self.forget_prefetched_renditions()
 
     def forget_prefetched_renditions(self):
+        self.rendition_rows = None
         if hasattr(self, "_prefetched_objects_cache"):
             self._prefetched_objects_cache.pop("renditions", None)
 
@@ -297,6 +310,11 @@ class Rendition(models.Model):
         return f"{self.image_id} {self.width}w {self.format}"
 
 
+# What every card prints besides its language's text: its address, short link and feed dates.
+CARD_COLUMNS = ("pk", "short_code", "updated_at")
+CARD_FIELDS = ("headline", "slug", "teaser", "published_at")
+
+
 def generate_short_code():
     return "".join(secrets.choice(SHORT_CODE_ALPHABET) for _ in range(SHORT_CODE_LENGTH))
 
@@ -344,6 +362,37 @@ class ArticleQuerySet(models.QuerySet):
     def search(self, query, language):
         """Articles whose `language` version matches `query`, best match first; Arabic folded by `normalize`."""
         return search.search_articles(self, query, language)
+
+    def cards(self, language):
+        """Only the columns a card of the `language` version prints (lists, feeds): never bodies or search columns."""
+        return self.only(*CARD_COLUMNS, *(localized(name, language) for name in CARD_FIELDS))
+
+    def for_page(self, language):
+        """
+        What the `language` version's page prints, in one query: the columns it shows (its alternates need every
+        language's slug and state) and, as JSON rows, its agencies and categories.
+        """
+        names = [localized("name", code) for code in LANGUAGE_CODES]
+        return self.only(
+            *CARD_COLUMNS,
+            "embargoed_until",
+            "expires_at",
+            *(localized(name, code) for code in LANGUAGE_CODES for name in ("slug", "status", "published_at")),
+            *(localized(name, language) for name in ("headline", "teaser", "body", "initials")),
+        ).annotate(
+            source_rows=JSONRows(
+                ArticleSource.objects.filter(article=models.OuterRef("pk")).order_by("position", "pk"),
+                "source_id",
+                "source__code",
+                *(f"source__{name}" for name in names),
+            ),
+            category_rows=JSONRows(
+                Category.objects.filter(articles=models.OuterRef("pk")),
+                "pk",
+                *names,
+                *(localized("slug", code) for code in LANGUAGE_CODES),
+            ),
+        )
 
 
 class Article(models.Model):
@@ -463,6 +512,33 @@ class Article(models.Model):
         with override(language):
             return reverse("reader:article", kwargs={"slug": slug, "pk": self.pk})
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # The values as read, so a save can tell what readers will see differently without reading the row again.
+        instance.loaded_values = dict(zip(field_names, values, strict=True))
+        return instance
+
+    def linked_ids(self):
+        """Ids of its categories and of the articles that list it as related: prefetched, or in one query."""
+        prefetched = getattr(self, "_prefetched_objects_cache", {})
+        if "categories" in prefetched and "related_from" in prefetched:
+            return [c.pk for c in self.categories.all()], [a.pk for a in self.related_from.all()]
+        categories = (
+            Article.categories.through.objects.filter(article_id=self.pk)
+            .annotate(kind=models.Value("category"))
+            .values_list("kind", "category_id")
+        )
+        related_from = (
+            Article.related.through.objects.filter(to_article_id=self.pk)
+            .annotate(kind=models.Value("related"))
+            .values_list("kind", "from_article_id")
+        )
+        found = {"category": [], "related": []}
+        for kind, pk in categories.union(related_from, all=True):
+            found[kind].append(pk)
+        return found["category"], found["related"]
+
     # --- per-language access -------------------------------------------------------------------------------
     def text(self, field, language):
         return getattr(self, localized(field, language)) or ""
@@ -562,9 +638,22 @@ class Article(models.Model):
 
     # --- what pages and exports print ---------------------------------------------------------------------------
     def ordered_sources(self):
-        """Sources in the order the article lists them; uses the prefetch cache when present."""
+        """Sources in the order the article lists them: read with it (`for_page`), prefetched, or with a query."""
+        rows = getattr(self, "source_rows", None)
+        if rows is not None:
+            names = [localized("name", code) for code in LANGUAGE_CODES]
+            return [Source(pk=pk, code=code, **dict(zip(names, values, strict=True))) for pk, code, *values in rows]
         links = sorted(self.source_links.all(), key=lambda link: link.position)
         return [link.source for link in links]
+
+    def shown_categories(self):
+        """Its categories by name: read with it (`for_page`), prefetched, or with a query."""
+        rows = getattr(self, "category_rows", None)
+        if rows is None:
+            return list(self.categories.all())
+        fields = ["pk", *(localized(name, code) for name in ("name", "slug") for code in LANGUAGE_CODES)]
+        found = [Category(**dict(zip(fields, row, strict=True))) for row in rows]
+        return sorted(found, key=lambda category: (category.name or "", category.pk))
 
     def credit_line(self, language):
         """The initials-and-agencies line, e.g. `ف.ي/أ.ح (ا ف ب، رويترز، د ب ا)`."""
@@ -653,6 +742,20 @@ class ArticleSource(models.Model):
         return str(self.source)
 
 
+class CaptionQuerySet(models.QuerySet):
+    def with_pictures(self):
+        """Captions with their images and every rendition of each, in one query."""
+        return self.select_related("image").annotate(
+            image_renditions=JSONRows(
+                Rendition.objects.filter(image=models.OuterRef("image_id")).order_by("format", "width"),
+                "width",
+                "height",
+                "format",
+                "file",
+            )
+        )
+
+
 class Caption(models.Model):
     """One use of an image in an article: where it stands and what it says there."""
 
@@ -665,6 +768,8 @@ class Caption(models.Model):
     )
     text = models.TextField(_("caption"), blank=True)
 
+    objects = CaptionQuerySet.as_manager()
+
     class Meta:
         ordering = ["position", "pk"]
         verbose_name = _("caption")
@@ -675,3 +780,12 @@ class Caption(models.Model):
 
     def text_for(self, language):
         return getattr(self, localized("text", language)) or ""
+
+    @property
+    def image_renditions(self):
+        return self.image.rendition_rows
+
+    @image_renditions.setter
+    def image_renditions(self, rows):
+        # Set by `with_pictures` as each caption is read (after its image): the image then needs no query of its own.
+        self.image.rendition_rows = rows
