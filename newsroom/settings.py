@@ -63,6 +63,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a cached public page is answered before anything else runs (reader/caching.py).
+    "reader.caching.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -72,6 +74,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "reader.statement_timeout.StatementTimeoutMiddleware",
 ]
 
 ROOT_URLCONF = "newsroom.urls"
@@ -118,6 +121,11 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "newsroom"),
+            # A cache that stops answering must not hold requests: pages then render uncached (reader/caching.py).
+            "OPTIONS": {
+                "socket_connect_timeout": float(os.environ.get("REDIS_CONNECT_TIMEOUT", "0.5")),
+                "socket_timeout": float(os.environ.get("REDIS_TIMEOUT", "0.5")),
+            },
         }
     }
 else:
@@ -184,6 +192,17 @@ IMPORT_MAX_ZIP_BYTES = int(os.environ.get("IMPORT_MAX_ZIP_BYTES", 500 * 1024 * 1
 IMAGE_MAX_BYTES = int(os.environ.get("IMAGE_MAX_BYTES", 25 * 1024 * 1024))
 IMAGE_MAX_PIXELS = int(os.environ.get("IMAGE_MAX_PIXELS", 60_000_000))
 IMAGE_MIN_SIDE = 16
+
+# The public page cache (reader/caching.py) and the CDN in front of it (reader/purge.py).
+PUBLIC_PAGE_CACHE_SECONDS = int(os.environ.get("PUBLIC_PAGE_CACHE_SECONDS", 300))  # a safety net: changes renew pages
+PUBLIC_PAGE_STALE_SECONDS = int(os.environ.get("PUBLIC_PAGE_STALE_SECONDS", 10))  # served while one worker re-renders
+PUBLIC_PAGE_MAX_AGE = int(os.environ.get("PUBLIC_PAGE_MAX_AGE", 60))  # browsers
+PUBLIC_PAGE_STALE_WHILE_REVALIDATE = int(os.environ.get("PUBLIC_PAGE_STALE_WHILE_REVALIDATE", 30))
+CDN_PURGE_URL = os.environ.get("CDN_PURGE_URL", "")  # e.g. http://varnish:6081/ ; unset: no purge requests
+CDN_PURGE_HEADER = os.environ.get("CDN_PURGE_HEADER", "Surrogate-Key")
+# Shared caches keep pages for a minute, or a day when purges reach them.
+PUBLIC_PAGE_SHARED_MAX_AGE = int(os.environ.get("PUBLIC_PAGE_SHARED_MAX_AGE", 86400 if CDN_PURGE_URL else 60))
+PUBLIC_STATEMENT_TIMEOUT_MS = int(os.environ.get("PUBLIC_STATEMENT_TIMEOUT_MS", 3000))  # PostgreSQL, public pages
 
 SITE_NAME = os.environ.get("SITE_NAME", "Newsroom")
 SHORT_LINK_BASE = os.environ.get("SHORT_LINK_BASE", "")
