@@ -5,6 +5,7 @@ search. The article admin that editors use is this one with the workflow's mixin
 """
 
 from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
 from django.db.models import Prefetch
 from django.utils.html import format_html, format_html_join
 from django.utils.text import format_lazy
@@ -12,8 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin, TranslationInlineModelAdmin
 from modeltranslation.fields import TranslationField
 
-from . import languages
-from .models import ArticleSource, Caption, Category, Image, Source, Status
+from . import languages, search
+from .models import Article, ArticleSource, Caption, Category, Image, Source, Status
+from .pagination import CappedPaginator
 
 
 def language_attrs(db_field):
@@ -101,23 +103,82 @@ class LanguageStatusFilter(admin.SimpleListFilter):
         return queryset
 
 
+class LinkFilter(admin.SimpleListFilter):
+    """
+    Articles linked to one category or source, as a subquery: the join Django's own filter makes would need a
+    DISTINCT over every column of every article.
+    """
+
+    links = None  # the link rows, with an `article_id`
+    target = ""  # their column naming the category or source
+
+    def lookups(self, request, model_admin):
+        return [
+            (str(item.pk), str(item))
+            for item in self.links.model._meta.get_field(self.target).related_model.objects.all()
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value:
+            return queryset
+        if not value.isdigit():
+            return queryset.none()
+        linked = self.links.filter(**{f"{self.target}_id": int(value)}).values("article_id")
+        return queryset.filter(pk__in=linked)
+
+
+class CategoryFilter(LinkFilter):
+    title = _("category")
+    parameter_name = "category"
+    links = Article.categories.through.objects
+    target = "category"
+
+
+class SourceFilter(LinkFilter):
+    title = _("source")
+    parameter_name = "source"
+    links = ArticleSource.objects
+    target = "source"
+
+
+class ArticleListPaginator(CappedPaginator):
+    """Editors page through at most the newest 10,000 matches; search and filters find the rest."""
+
+    cap = 10_000
+
+
+class ArticleChangeList(ChangeList):
+    """The list reads the columns it shows, never bodies or search columns."""
+
+    def get_queryset(self, request, exclude_parameters=None):
+        columns = [
+            "pk",
+            "short_code",
+            "created_at",
+            "updated_at",
+            *languages.fields("headline"),
+            *languages.fields("status"),
+        ]
+        return super().get_queryset(request, exclude_parameters).only(*columns)
+
+
 class ArticleAdmin(BilingualMixin, TranslationAdmin):
     """What editors see of an article: fields side by side, its sources and pictures, lists and filters."""
 
     list_display = ["title", "short_code", "language_versions", "missing_versions", "updated_at"]
     list_filter = [
         *(LanguageStatusFilter.for_language(code) for code in languages.CODES),
-        "categories",
-        "sources",
+        CategoryFilter,
+        SourceFilter,
         "source_format",
     ]
-    search_fields = [
-        *languages.fields("headline"),
-        *languages.fields("teaser"),
-        "short_code",
-        "source_identifier",
-        "search_text",
-    ]
+    # Searched by `get_search_results`: short code, source identifier, words of the headlines (indexed).
+    search_fields = ["short_code"]
+    search_help_text = _("A short code, an agency identifier, or the first letters of words in a headline.")
+    # Counting every article on every view costs what listing them does; the paginator stops counting at its cap.
+    show_full_result_count = False
+    paginator = ArticleListPaginator
     autocomplete_fields = ["categories", "related"]
     readonly_fields = [
         "source_identifier",
@@ -169,6 +230,12 @@ class ArticleAdmin(BilingualMixin, TranslationAdmin):
             .get_queryset(request)
             .prefetch_related(Prefetch("source_links", queryset=ArticleSource.objects.select_related("source")))
         )
+
+    def get_changelist(self, request, **kwargs):
+        return ArticleChangeList
+
+    def get_search_results(self, request, queryset, search_term):
+        return search.editor_search(queryset, search_term), False
 
     def has_change_permission(self, request, obj=None):
         if not super().has_change_permission(request, obj):

@@ -475,8 +475,28 @@ class Article(models.Model):
                 search.SearchVectorIndex(fields=[search.vector_field(c)], name=f"article_search_{c}")
                 for c in LANGUAGE_CODES
             ),
+            # The editors' search: each language's folded headline.
+            *(
+                search.SearchVectorIndex(fields=[search.headline_vector_field(c)], name=f"article_headline_{c}")
+                for c in LANGUAGE_CODES
+            ),
             # What the sitemap's last modification time reads.
             models.Index(fields=["updated_at"], name="article_updated"),
+            # The admin's list, newest first.
+            models.Index(fields=["-created_at", "-id"], name="article_created"),
+            # What the scheduler looks for every minute: due versions, expiries, embargoes that end.
+            *(
+                models.Index(
+                    fields=[localized("scheduled_at", code)],
+                    condition=models.Q(**{localized("status", code): Status.SCHEDULED}),
+                    name=f"article_scheduled_{code}",
+                )
+                for code in LANGUAGE_CODES
+            ),
+            models.Index(fields=["expires_at"], condition=models.Q(expires_at__isnull=False), name="article_expires"),
+            models.Index(
+                fields=["embargoed_until"], condition=models.Q(embargoed_until__isnull=False), name="article_embargoed"
+            ),
             *(
                 models.Index(
                     fields=[f"-{localized('published_at', code)}", "-id"],
@@ -715,11 +735,17 @@ class Article(models.Model):
 
 
 def add_search_vectors():
-    """Per language, the search document as a tsvector in that language's configuration (see articles/search.py)."""
+    """
+    Per language, the search document as a tsvector in that language's configuration (the readers' search), and the
+    folded headline as one (the editors'); see articles/search.py.
+    """
     for language in languages.all_languages():
         expression = search.StoredSearchVector(language.field("search_document"), config=language.search_config)
         vector = models.GeneratedField(expression=expression, output_field=SearchVectorField(), db_persist=True)
         Article.add_to_class(search.vector_field(language.code), vector)
+        expression = search.StoredSearchVector(search.Folded(language.field("headline")), config=language.search_config)
+        vector = models.GeneratedField(expression=expression, output_field=SearchVectorField(), db_persist=True)
+        Article.add_to_class(search.headline_vector_field(language.code), vector)
 
 
 add_search_vectors()

@@ -187,10 +187,11 @@ class Workflow:
         article.refresh_from_db()
         return message
 
-    def apply(self, current, language, step, user, when=None, note="", now=None):
+    def apply(self, current, language, step, user, when=None, note="", now=None, record=True):
         """
         Take `step` on a language version of `current`, an article locked and read inside the caller's transaction
-        and revision block: check, save, keep the correction note, log. Returns the message for the editor.
+        and revision block: check, save, keep the correction note and (with `record`) log it. Returns the message for
+        the editor.
         """
         now = now or timezone.now()
         note = note.strip()
@@ -220,7 +221,8 @@ class Workflow:
             "when": timezone.localtime(when).strftime("%Y-%m-%d %H:%M %Z") if when else "",
             "note": note,
         }
-        record_change(current, user, message)
+        if record:
+            record_change(current, user, message)
         return message
 
     @staticmethod
@@ -239,8 +241,10 @@ class Workflow:
 
         Safe on several servers at once: due articles are locked with SKIP LOCKED, a batch per transaction, so a
         second run passes over what the first is handling, and each state is read inside the lock, so nothing is
-        done twice. A batch is read with everything its revisions and the page cache need, so each version costs
-        its own writes only. Returns (article, language, action, error) tuples.
+        done twice. A batch is read with everything its revisions and the page cache need, and the versions that
+        went the same way share one revision and one write of log entries (each article gets its entry and is in
+        the revision), so each version costs little more than its own save. Returns (article, language, action,
+        error) tuples.
         """
         now = now or timezone.now()
         report = []
@@ -253,8 +257,11 @@ class Workflow:
                     .order_by("pk")
                     .prefetch_related("categories", "related", "related_from", "source_links", "captions")
                 )
+                done = {}  # message -> articles that went that way
                 for article in locked:  # the others are held by another run
-                    self.run_due(article, now, user, dry_run, report)
+                    self.run_due(article, now, user, dry_run, report, done)
+                for message, articles in done.items():
+                    record_changes(articles, user, message)
                 if dry_run:
                     transaction.set_rollback(True)
         if not dry_run and since is not None:
@@ -263,18 +270,20 @@ class Workflow:
                 came_into_view.send(sender=Article, languages_by_article=shown)
         return report
 
-    def run_due(self, article, now, user, dry_run, report):
+    def run_due(self, article, now, user, dry_run, report, done):
         for language, step in self.due_actions(article, now):
             try:
                 if not dry_run:
-                    with reversion.create_revision(atomic=False):
-                        self.apply(article, language, step, user, now=now)
+                    done.setdefault(self.apply(article, language, step, user, now=now, record=False), []).append(
+                        article
+                    )
                 report.append((article, language, step.action, None))
             except ValidationError as error:
                 report.append((article, language, step.action, " ".join(error.messages)))
                 if step.due.fallback and not dry_run:
-                    with reversion.create_revision(atomic=False):
-                        self.apply(article, language, self[step.due.fallback], user, now=now)
+                    fallback = self[step.due.fallback]
+                    message = self.apply(article, language, fallback, user, now=now, record=False)
+                    done.setdefault(message, []).append(article)
 
     @staticmethod
     def came_into_view(since, now):
@@ -301,6 +310,19 @@ def record_change(article, user, message):
     reversion.set_comment(message)
     if user is not None and user.pk:
         LogEntry.objects.log_actions(user.pk, [article], CHANGE, change_message=message, single_object=True)
+
+
+def record_changes(articles, user, message):
+    """One revision holding `articles` as they are now, and an admin log entry for each, naming the user."""
+    articles = list(dict.fromkeys(articles))
+    with reversion.create_revision(atomic=False):
+        if user is not None:
+            reversion.set_user(user)
+        reversion.set_comment(message)
+        for article in articles:
+            reversion.add_to_revision(article)
+    if user is not None and user.pk:
+        LogEntry.objects.log_actions(user.pk, articles, CHANGE, change_message=message)
 
 
 WORKFLOW = Workflow(TRANSITIONS)
