@@ -7,18 +7,24 @@ version of an article therefore carries its own text *and* its own publication s
 between states is the workflow app's business; what a reader's page looks like is the reader app's.
 """
 
+import datetime
 import functools
 import hashlib
+import json
 import operator
 import secrets
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.signals import setting_changed
 from django.db import models
-from django.urls import reverse
+from django.dispatch import receiver
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.functional import cached_property
 from django.utils.html import strip_tags
 from django.utils.text import slugify
@@ -205,10 +211,7 @@ class Image(models.Model):
         """
         rows = getattr(self, "rendition_rows", None)
         if rows is not None:
-            listed = [
-                Rendition(image=self, width=width, height=height, format=fmt, file=name)
-                for width, height, fmt, name in rows
-            ]
+            listed = [ListedRendition(*row) for row in rows]
         else:
             listed = self.renditions.all()
         return sorted(listed, key=lambda rendition: (rendition.format, rendition.width))
@@ -272,11 +275,25 @@ class Image(models.Model):
                 if fmt != Rendition.Format.JPEG
             ],
             "srcset": renditions.srcset(fallback),
-            "src": middle.file.url,
+            "src": middle.url,
             "widest": widest,
             "width": widest.width,
             "height": widest.height,
         }
+
+
+@dataclass(frozen=True)
+class ListedRendition:
+    """A rendition read with its picture (JSON rows): what srcsets and og:image print, without a model instance."""
+
+    width: int
+    height: int
+    format: str
+    name: str
+
+    @property
+    def url(self):
+        return Rendition._meta.get_field("file").storage.url(self.name)
 
 
 def rendition_upload_to(instance, filename):
@@ -309,10 +326,43 @@ class Rendition(models.Model):
     def __str__(self):
         return f"{self.image_id} {self.width}w {self.format}"
 
+    @property
+    def url(self):
+        return self.file.url
 
+
+# A caption in `ArticleQuerySet.for_page`'s rows: the caption, its picture, the picture's renditions.
+CAPTION_ROW = (
+    "id",
+    "placement",
+    "position",
+    "paragraph",
+    *languages.fields("text"),
+    "image__id",
+    "image__file",
+    "image__width",
+    "image__height",
+    "image__credit",
+    "image__archive_title",
+    *(f"image__{name}" for name in languages.fields("alt_text")),
+    "renditions",
+)
 # What every card prints besides its language's text: its address, short link and feed dates.
-CARD_COLUMNS = ("pk", "short_code", "updated_at")
+CARD_COLUMNS = ("id", "short_code", "updated_at")
 CARD_FIELDS = ("headline", "slug", "teaser", "published_at")
+
+
+@functools.lru_cache(maxsize=8192)
+def article_path(language, slug, pk, script_prefix):
+    """An article's address in a language; remembered, since a page prints several and reversing is not cheap."""
+    with override(language):
+        return reverse("reader:article", kwargs={"slug": slug, "pk": pk})
+
+
+@receiver(setting_changed)
+def forget_article_paths(sender, setting, **kwargs):
+    if setting == "ROOT_URLCONF":
+        article_path.cache_clear()
 
 
 def generate_short_code():
@@ -367,12 +417,19 @@ class ArticleQuerySet(models.QuerySet):
         """Only the columns a card of the `language` version prints (lists, feeds): never bodies or search columns."""
         return self.only(*CARD_COLUMNS, *(localized(name, language) for name in CARD_FIELDS))
 
-    def for_page(self, language):
+    def for_page(self, language, now=None):
         """
         What the `language` version's page prints, in one query: the columns it shows (its alternates need every
-        language's slug and state) and, as JSON rows, its agencies and categories.
+        language's slug and state) and, as JSON rows, its agencies, categories, pictures with their renditions and
+        the related articles readers may see (`now` as for `published`; `Now()` keeps the query's SQL constant).
         """
         names = [localized("name", code) for code in LANGUAGE_CODES]
+        renditions = Rendition.objects.filter(image=models.OuterRef("image_id")).order_by("format", "width")
+        related = (
+            self.model.objects.filter(related_from=models.OuterRef("pk"))
+            .filter(published_condition(language, now or timezone.now()))
+            .order_by(f"-{localized('published_at', language)}", "-pk")
+        )
         return self.only(
             *CARD_COLUMNS,
             "embargoed_until",
@@ -387,12 +444,44 @@ class ArticleQuerySet(models.QuerySet):
                 *(f"source__{name}" for name in names),
             ),
             category_rows=JSONRows(
-                Category.objects.filter(articles=models.OuterRef("pk")),
+                Category.objects.filter(articles=models.OuterRef("pk")).order_by("pk"),
                 "pk",
                 *names,
                 *(localized("slug", code) for code in LANGUAGE_CODES),
             ),
+            caption_rows=JSONRows(
+                Caption.objects.filter(article=models.OuterRef("pk")).order_by("position", "pk"),
+                *CAPTION_ROW[:-1],
+                JSONRows(renditions, "width", "height", "format", "file"),
+            ),
+            related_rows=JSONRows(related, *card_row(language)),
         )
+
+
+def card_row(language):
+    """The fields of a card in `related_rows`, in order."""
+    return [*CARD_COLUMNS, *(localized(name, language) for name in CARD_FIELDS)]
+
+
+def from_row(model, values):
+    """An instance of `model` from column values (by attribute name) read in a JSON row, as if read by a query."""
+    names = [field.attname for field in model._meta.concrete_fields if field.attname in values]
+    return model.from_db(None, names, [values[name] for name in names])
+
+
+def json_rows(value):
+    """JSON rows as read: already decoded by a JSON field, or text (a raw query; SQLite nesting)."""
+    if isinstance(value, str | bytes):
+        return json.loads(value)
+    return value or []
+
+
+def as_datetime(value):
+    """A time read from a JSON row: ISO text on PostgreSQL, Django's UTC text on SQLite."""
+    if value is None:
+        return None
+    parsed = parse_datetime(value)
+    return timezone.make_aware(parsed, datetime.UTC) if timezone.is_naive(parsed) else parsed
 
 
 class Article(models.Model):
@@ -528,9 +617,7 @@ class Article(models.Model):
 
     def get_absolute_url(self, language=None):
         language = language or next((code for code in LANGUAGE_CODES if self.has_language(code)), languages.DEFAULT)
-        slug = self.text("slug", language) or "article"
-        with override(language):
-            return reverse("reader:article", kwargs={"slug": slug, "pk": self.pk})
+        return article_path(language, self.text("slug", language) or "article", self.pk, get_script_prefix())
 
     @classmethod
     def from_db(cls, db, field_names, values):
@@ -657,23 +744,59 @@ class Article(models.Model):
             setattr(self, localized("published_at", language), now or timezone.now())
 
     # --- what pages and exports print ---------------------------------------------------------------------------
-    def ordered_sources(self):
-        """Sources in the order the article lists them: read with it (`for_page`), prefetched, or with a query."""
+    # Read with the article by `ArticleQuerySet.for_page` as JSON rows, these build the objects the page shows
+    # (never saved); without the rows they come from the prefetch cache or a query.
+    @cached_property
+    def shown_sources(self):
+        """Sources in the order the article credits them."""
         rows = getattr(self, "source_rows", None)
-        if rows is not None:
-            names = [localized("name", code) for code in LANGUAGE_CODES]
-            return [Source(pk=pk, code=code, **dict(zip(names, values, strict=True))) for pk, code, *values in rows]
-        links = sorted(self.source_links.all(), key=lambda link: link.position)
-        return [link.source for link in links]
+        if rows is None:
+            return [link.source for link in sorted(self.source_links.all(), key=lambda link: link.position)]
+        names = ["id", "code", *(localized("name", code) for code in LANGUAGE_CODES)]
+        return [from_row(Source, dict(zip(names, row, strict=True))) for row in json_rows(rows)]
 
+    @cached_property
     def shown_categories(self):
-        """Its categories by name: read with it (`for_page`), prefetched, or with a query."""
+        """Its categories by name."""
         rows = getattr(self, "category_rows", None)
         if rows is None:
             return list(self.categories.all())
-        fields = ["pk", *(localized(name, code) for name in ("name", "slug") for code in LANGUAGE_CODES)]
-        found = [Category(**dict(zip(fields, row, strict=True))) for row in rows]
+        fields = ["id", *(localized(name, code) for name in ("name", "slug") for code in LANGUAGE_CODES)]
+        found = [from_row(Category, dict(zip(fields, row, strict=True))) for row in json_rows(rows)]
         return sorted(found, key=lambda category: (category.name or "", category.pk))
+
+    @cached_property
+    def shown_captions(self):
+        """Its captions in order, each with its picture and the picture's renditions."""
+        rows = getattr(self, "caption_rows", None)
+        if rows is None:
+            return list(self.captions.all())
+        captions = []
+        for row in json_rows(rows):
+            values = dict(zip(CAPTION_ROW, row, strict=True))
+            image = from_row(Image, {name[7:]: value for name, value in values.items() if name.startswith("image__")})
+            image.rendition_rows = json_rows(values["renditions"])
+            caption = from_row(Caption, {"article_id": self.pk, "image_id": image.pk, **values})
+            caption.image = image
+            captions.append(caption)
+        return captions
+
+    def shown_related(self, language):
+        """The related articles readers may see in `language`, newest first, as cards."""
+        rows = getattr(self, "related_rows", None)
+        if rows is None:
+            return list(self.related.all())
+        published_at = localized("published_at", language)
+        cards = []
+        for row in json_rows(rows):
+            values = dict(zip(card_row(language), row, strict=True))
+            values[published_at] = as_datetime(values[published_at])
+            values["updated_at"] = as_datetime(values["updated_at"])
+            cards.append(from_row(Article, values))
+        return cards
+
+    def ordered_sources(self):
+        return self.shown_sources
 
     def credit_line(self, language):
         """The initials-and-agencies line, e.g. `ف.ي/أ.ح (ا ف ب، رويترز، د ب ا)`."""
@@ -687,8 +810,8 @@ class Article(models.Model):
         return f"{settings.SHORT_LINK_BASE}/p/{self.short_code}"
 
     def lead_caption(self):
-        """The lead picture's caption, or None; uses the prefetch cache when present."""
-        return next((caption for caption in self.captions.all() if caption.placement == Placement.LEAD), None)
+        """The lead picture's caption, or None."""
+        return next((caption for caption in self.shown_captions if caption.placement == Placement.LEAD), None)
 
     # --- derived fields ---------------------------------------------------------------------------------------
     def refresh_derived_fields(self):

@@ -35,6 +35,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.dummy import DummyCache
 from django.core.exceptions import ImproperlyConfigured
+from django.core.handlers.wsgi import get_path_info, get_script_name
 from django.http import HttpResponse, HttpResponsePermanentRedirect, QueryDict
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
@@ -391,9 +392,20 @@ class Address:
     __slots__ = ("base", "query", "altered")
 
     def __init__(self, request):
-        meta = request.META
+        self.read(request.scheme, request.META, request.path)
+
+    @classmethod
+    def of_environ(cls, environ):
+        """The address of a WSGI request, read as Django's request would read it (for `CachedPages`)."""
+        address = cls.__new__(cls)
+        path_info, script_name = get_path_info(environ), get_script_name(environ)
+        path = "{}/{}".format(script_name.rstrip("/"), path_info.replace("/", "", 1))
+        address.read(wsgi_scheme(environ), environ, path)
+        return address
+
+    def read(self, scheme, meta, path):
         host = meta.get("HTTP_HOST") or meta.get("SERVER_NAME", "")
-        self.base = f"{request.scheme}://{host.lower()}{request.path}"
+        self.base = f"{scheme}://{host.lower()}{path}"
         raw = meta.get("QUERY_STRING", "")
         self.query, self.altered = {}, False
         if not raw:
@@ -421,6 +433,53 @@ class Address:
     def key(self, names=None):
         address = f"{self.base}?{self.query_string(names)}"
         return f"{PREFIX}:page:{hashlib.sha256(address.encode()).hexdigest()}"
+
+
+def wsgi_scheme(environ):
+    """`HttpRequest.scheme` for a WSGI environ: the proxy's header when SECURE_PROXY_SSL_HEADER names one."""
+    proxy = settings.SECURE_PROXY_SSL_HEADER
+    if proxy:
+        header, secure_value = proxy
+        value = environ.get(header)
+        if value is not None:
+            value, *_rest = value.split(",", 1)
+            return "https" if value.strip() == secure_value else "http"
+    return environ.get("wsgi.url_scheme", "http")
+
+
+class CachedPages:
+    """
+    The WSGI layer in front of Django (newsroom/wsgi.py): a fresh cached page for a plain GET or HEAD is answered
+    here with the status, headers and bytes the whole stack gave it, before Django builds a request. Everything
+    else (misses, stale pages, conditional requests, other methods) goes to Django, where PageCacheMiddleware
+    serves, renders and stores as usual.
+    """
+
+    def __init__(self, application):
+        self.application = application
+
+    def __call__(self, environ, start_response):
+        if environ.get("REQUEST_METHOD") in ("GET", "HEAD") and not any(
+            name in environ for name in ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")
+        ):
+            entry = self.fresh_entry(environ)
+            if entry is not None:
+                start_response("200 OK", entry["headers"])
+                return [] if environ["REQUEST_METHOD"] == "HEAD" else [entry["content"]]
+        return self.application(environ, start_response)
+
+    @staticmethod
+    def fresh_entry(environ):
+        if is_disabled():
+            return None
+        try:
+            address = Address.of_environ(environ)
+            found = lookup(address.key())
+        except (CacheUnavailable, UnicodeError):
+            return None
+        if found is None or found[1] != FRESH or (found[0]["strict"] and address.altered):
+            return None
+        return found[0]
 
 
 # --- the view side ----------------------------------------------------------------------------------------------

@@ -3,15 +3,14 @@ The reader site: thin views over `Article.objects.published(language)`, each nam
 for the page cache, each reading only the columns it prints and a fixed number of queries at any archive size.
 """
 
-import datetime
 from urllib.parse import unquote, urlencode
 
 from django.db.models import OuterRef, Prefetch
+from django.db.models.functions import Now
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
@@ -19,8 +18,9 @@ from django_filters.views import FilterView
 
 from articles import dependencies, languages, search
 from articles.aggregates import JSONRows
-from articles.models import Article, Caption, Category, Placement, localized
+from articles.models import Article, Caption, Category, Placement, as_datetime, json_rows, localized
 from articles.pagination import CappedPaginator
+from articles.prepared import PreparedQuery
 from workflow.models import Correction
 
 from . import presentation
@@ -33,12 +33,6 @@ def lead_captions():
     return Prefetch(
         "captions", queryset=Caption.objects.filter(placement=Placement.LEAD).with_pictures(), to_attr="lead_captions"
     )
-
-
-def as_datetime(value):
-    """A time read from a JSON row: ISO text on PostgreSQL, Django's UTC text on SQLite."""
-    parsed = parse_datetime(value)
-    return timezone.make_aware(parsed, datetime.UTC) if timezone.is_naive(parsed) else parsed
 
 
 class DependencyKeysMixin:
@@ -88,27 +82,37 @@ class PublishedMixin:
         return Article.objects.published(language).latest_first(language).cards(language)
 
 
+def page_query(language):
+    """One language's article page query: the article and everything its page shows (`for_page`), by id."""
+    corrections = Correction.objects.filter(article=OuterRef("pk"), language=language).order_by("created_at", "pk")
+    return PreparedQuery(
+        lambda pk: (
+            Article.objects.published(language, now=Now())
+            .for_page(language, now=Now())
+            .annotate(correction_rows=JSONRows(corrections, "created_at", "text"))
+            .filter(pk=pk)
+            .order_by()
+        ),
+        "pk",
+    )
+
+
+# Built by the ORM once per process and language: the page is the hottest uncached request, and building and
+# compiling its query was most of its time (articles/prepared.py).
+PAGE_QUERIES = {code: page_query(code) for code in languages.CODES}
+
+
 class ArticleDetailView(DependencyKeysMixin, DetailView):
-    """
-    One language version: three queries whatever the article carries (the article with its agencies, categories and
-    corrections; its pictures with their renditions; the related articles readers may see).
-    """
+    """One language version in one query, whatever the article carries."""
 
     template_name = "reader/article_detail.html"
     context_object_name = "article"
 
-    def get_queryset(self):
-        language = get_language()
-        corrections = Correction.objects.filter(article=OuterRef("pk"), language=language).order_by("created_at", "pk")
-        related = Article.objects.published(language).latest_first(language).cards(language)
-        return (
-            Article.objects.published(language)
-            .for_page(language)
-            .annotate(correction_rows=JSONRows(corrections, "created_at", "text"))
-            .prefetch_related(
-                Prefetch("captions", queryset=Caption.objects.with_pictures()), Prefetch("related", queryset=related)
-            )
-        )
+    def get_object(self, queryset=None):
+        found = list(PAGE_QUERIES[get_language()].raw(pk=self.kwargs["pk"]))
+        if not found:
+            raise Http404
+        return found[0]
 
     def get(self, request, *args, **kwargs):
         self.object = self.get_object()
@@ -125,26 +129,27 @@ class ArticleDetailView(DependencyKeysMixin, DetailView):
         absolute = self.request.build_absolute_uri
         lead = article.lead_caption()
         og_image = lead.image.picture.get("widest") if lead and lead.image.picture else None
-        categories = [category for category in article.shown_categories() if category.display_name(language)]
+        categories = [category for category in article.shown_categories if category.display_name(language)]
         context.update(
             lead=lead,
             sections=presentation.body_sections(article, language),
             credit_line=article.credit_line(language),
             categories=categories,
+            related=article.shown_related(language),
             canonical_url=absolute(article.get_absolute_url(language)),
             # Only published versions are alternates, and every one of them lists all the others: reciprocal.
             absolute_alternates={code: absolute(article.get_absolute_url(code)) for code in published},
             x_default_url=absolute(article.get_absolute_url(published[0])),
             translations={code: article.get_absolute_url(code) for code in published if code != language},
             short_url=absolute(article.short_link()),
-            og_image={"url": absolute(og_image.file.url), "width": og_image.width, "height": og_image.height}
+            og_image={"url": absolute(og_image.url), "width": og_image.width, "height": og_image.height}
             if og_image
             else None,
             structured_data=presentation.structured_data(article, language, absolute),
             og_locale=languages.get(language).og_locale,
             corrections=[
                 Correction(article=article, language=language, created_at=as_datetime(created_at), text=text)
-                for created_at, text in article.correction_rows
+                for created_at, text in json_rows(article.correction_rows)
             ],
         )
         return context
@@ -156,8 +161,8 @@ class ArticleDetailView(DependencyKeysMixin, DetailView):
             dependencies.article(article.pk, language),
             dependencies.article_pages(article.pk),
             *(dependencies.category(category.pk) for category in context["categories"]),
-            *(dependencies.source(source.pk) for source in article.ordered_sources()),
-            *(dependencies.article(other.pk, language) for other in article.related.all()),
+            *(dependencies.source(source.pk) for source in article.shown_sources),
+            *(dependencies.article(other.pk, language) for other in context["related"]),
         }
 
 

@@ -4,14 +4,17 @@ scheme and ignore unknown parameters, one render for a crowd asking for a stale 
 Which changes renew which pages is in test_invalidation.py.
 """
 
+import io
 import logging
 import shutil
 import socket
 import subprocess
 import threading
 from unittest import mock, skipUnless
+from urllib.parse import unquote_to_bytes
 
 from django.core.handlers.base import BaseHandler
+from django.core.handlers.wsgi import WSGIHandler
 from django.http import HttpResponse
 from django.test import RequestFactory, SimpleTestCase, TestCase, override_settings
 from django.urls import path
@@ -106,6 +109,75 @@ class HitTests(TestCase):
             self.assertEqual(self.client.get("/de/x/a-999999/").status_code, 404)
         self.client.get(f"/p/{self.article.short_code}")
         self.assertEqual(self.client.post(self.article.get_absolute_url("de")).status_code, 405)
+
+
+def wsgi_environ(path, method="GET", **extra):
+    return {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": unquote_to_bytes(path).decode("latin-1"),
+        "QUERY_STRING": extra.pop("query", ""),
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "80",
+        "HTTP_HOST": "testserver",
+        "wsgi.input": io.BytesIO(),
+        "wsgi.url_scheme": "http",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        **extra,
+    }
+
+
+class WsgiFrontTests(TestCase):
+    """CachedPages (newsroom/wsgi.py) answers fresh hits before Django with what the stack gave them."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.article = make_article(publish=("ar", "de"))
+
+    def call(self, environ):
+        answer = {}
+
+        def start_response(status, headers):
+            answer.update(status=status, headers=dict(headers))
+
+        body = b"".join(self.application(environ, start_response))
+        return answer["status"], answer["headers"], body
+
+    def setUp(self):
+        self.django = mock.Mock(wraps=WSGIHandler())
+        self.application = caching.CachedPages(self.django)
+        self.url = self.article.get_absolute_url("ar")
+
+    def test_a_fresh_hit_is_answered_before_django_with_the_same_status_headers_and_bytes(self):
+        first = self.call(wsgi_environ(self.url))
+        self.assertEqual(self.django.call_count, 1)
+        with self.assertNumQueries(0):
+            second = self.call(wsgi_environ(self.url, query="utm_source=x"))
+        self.assertEqual(self.django.call_count, 1)
+        self.assertEqual(second, first)
+        status, headers, body = self.call(wsgi_environ(self.url, method="HEAD"))
+        self.assertEqual((status, body, headers["Content-Length"]), ("200 OK", b"", str(len(first[2]))))
+        self.assertEqual(self.django.call_count, 1)
+
+    def test_the_scheme_comes_from_the_proxy_header_as_django_reads_it(self):
+        with override_settings(SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https")):
+            secure = self.call(wsgi_environ(self.url, HTTP_X_FORWARDED_PROTO="https"))
+            plain = self.call(wsgi_environ(self.url))
+            again = self.call(wsgi_environ(self.url, HTTP_X_FORWARDED_PROTO="https, http"))
+        self.assertEqual(self.django.call_count, 2)
+        self.assertIn(b"https://testserver", secure[2])
+        self.assertNotIn(b"https://testserver", plain[2])
+        self.assertEqual(again, secure)
+
+    def test_conditional_stale_and_other_requests_go_to_django(self):
+        status, headers, _body = self.call(wsgi_environ(self.url))
+        self.assertEqual(self.call(wsgi_environ(self.url, HTTP_IF_NONE_MATCH=headers["ETag"]))[0], "304 Not Modified")
+        self.assertEqual(self.django.call_count, 2)
+        caching.invalidate({dependencies.article(self.article.pk, "ar")})
+        self.call(wsgi_environ(self.url))
+        self.assertEqual(self.django.call_count, 3)
+        self.call(wsgi_environ("/api/articles/", query="language=ar"))
+        self.call(wsgi_environ("/api/articles/", query="language=ar&x=1"))
+        self.assertEqual(self.django.call_count, 5)
 
 
 class ApiCacheTests(TestCase):

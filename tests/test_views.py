@@ -25,9 +25,9 @@ from tests.factories import (
 )
 from workflow.models import Correction
 
-# Fixed, whatever an article carries: the article with its agencies, categories and corrections; its pictures with
-# their renditions; the related articles readers may see.
-ARTICLE_PAGE_QUERIES = 3
+# Fixed, whatever an article carries: the article with its agencies, categories, corrections, pictures with their
+# renditions and the related articles readers may see, in one query.
+ARTICLE_PAGE_QUERIES = 1
 
 
 def squash(text):

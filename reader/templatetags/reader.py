@@ -1,14 +1,18 @@
 """Template tags of the reader site: dates as each language prints them, JSON-LD, and responsive pictures."""
 
+import functools
 import json
 
 from django import template
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 
 from articles import languages
 
@@ -48,17 +52,66 @@ def json_ld(data):
     return format_html('<script type="application/ld+json">{}</script>', mark_safe(payload))  # noqa: S308 - escaped above
 
 
-@register.inclusion_tag("reader/_picture.html")
+@register.simple_tag
 def picture(image, sizes="100vw", alt="", loading="lazy", fetchpriority=""):
     """A `<picture>` with WebP and JPEG srcsets and intrinsic size, or nothing when the image has no file yet."""
-    return {
-        "image": image,
-        "picture": image.picture if image else None,
-        "sizes": sizes,
-        "alt": alt,
-        "loading": loading,
-        "fetchpriority": fetchpriority,
-    }
+    shown = image.picture if image else None
+    if not shown:
+        return ""
+    # Built here rather than in an included template: a page prints many, and this is the costly part of a list.
+    sources = format_html_join(
+        "", '<source type="{}" srcset="{}" sizes="{}">', ((s["type"], s["srcset"], sizes) for s in shown["sources"])
+    )
+    srcset = format_html(' srcset="{}" sizes="{}"', shown["srcset"], sizes) if shown.get("srcset") else ""
+    priority = format_html(' fetchpriority="{}"', fetchpriority) if fetchpriority else ""
+    return format_html(
+        '<picture>{}<img src="{}"{} width="{}" height="{}" alt="{}" loading="{}" decoding="async"{}></picture>',
+        sources,
+        shown["src"],
+        srcset,
+        shown["width"],
+        shown["height"],
+        alt,
+        loading,
+        priority,
+    )
+
+
+@register.simple_tag
+def figure(caption, sizes, loading="lazy", fetchpriority=""):
+    """A captioned picture as an article page shows it: `<figure>` with the caption and the credit."""
+    image = caption.image
+    language = get_language()
+    text = caption.text_for(language)
+    shown = picture(image, sizes=sizes, alt=image.alt_for(language), loading=loading, fetchpriority=fetchpriority)
+    awaiting = "" if image.picture else " figure-awaiting-file"
+    figcaption = ""
+    if text or image.credit:
+        figcaption = format_html(
+            "<figcaption>{}{}</figcaption>",
+            format_html('<span class="caption-text">{}</span> ', text) if text else "",
+            format_html('<span class="credit">{} <bdi>{}</bdi></span>', gettext("Image:"), image.credit)
+            if image.credit
+            else "",
+        )
+    return format_html('<figure class="figure{}">\n  {}\n  {}\n</figure>', awaiting, shown, figcaption)
+
+
+@register.simple_tag
+def site_url(name):
+    """`{% url name %}` for the site's own pages (no arguments), remembered per language: every page prints several."""
+    return site_path(name, get_language(), get_script_prefix())
+
+
+@functools.lru_cache(maxsize=256)
+def site_path(name, language, script_prefix):
+    return reverse(name)
+
+
+@receiver(setting_changed)
+def forget_site_paths(sender, setting, **kwargs):
+    if setting == "ROOT_URLCONF":
+        site_path.cache_clear()
 
 
 @register.filter
