@@ -272,7 +272,8 @@ def main():
                 ratio = f"{value:.2f} x {other} (target >= {target:g}){'' if value >= target else ' MISSED'}"
             print(f"{label:34} {rates[name]:>9.0f} {ratio:>28}")
     ratio = busy["rate"] / calm["rate"]
-    print(f"\nbreaking news: wrk -t2 -c16 over {NEWS_ARTICLES} article pages and the home page, {options.news_seconds} s")
+    pages = f"{NEWS_ARTICLES} article pages and the home page"
+    print(f"\nbreaking news: wrk -t2 -c16 over {pages}, {options.news_seconds} s each phase")
     print(f"{'':34} {'req/s':>9} {'p99 ms':>8} {'non-2xx':>8}")
     print(f"{'without edits':34} {calm['rate']:>9.0f} {calm['p99']:>8.1f} {calm['errors']:>8}")
     print(f"{f'with {edits} edits (1 per second)':34} {busy['rate']:>9.0f} {busy['p99']:>8.1f} {busy['errors']:>8}")

@@ -1,4 +1,4 @@
-"""Settings for the benchmarks: the project's own, with plain static storage and the page cache chosen by BENCH_CACHE."""
+"""Settings for the benchmarks: the project's own, plain static storage, the page cache chosen by BENCH_CACHE."""
 
 import os
 
