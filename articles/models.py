@@ -19,6 +19,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage
 from django.core.signals import setting_changed
 from django.db import models
 from django.dispatch import receiver
@@ -293,7 +294,24 @@ class ListedRendition:
 
     @property
     def url(self):
-        return Rendition._meta.get_field("file").storage.url(self.name)
+        return rendition_url(self.name)
+
+
+def rendition_url(name):
+    """A rendition file's address: remembered when files are local (a page prints dozens, the same every time)."""
+    storage = Rendition._meta.get_field("file").storage
+    return local_url(name) if isinstance(storage, FileSystemStorage) else storage.url(name)
+
+
+@functools.lru_cache(maxsize=16384)
+def local_url(name):
+    return Rendition._meta.get_field("file").storage.url(name)
+
+
+@receiver(setting_changed)
+def forget_local_urls(sender, setting, **kwargs):
+    if setting in ("MEDIA_URL", "STORAGES"):
+        local_url.cache_clear()
 
 
 def rendition_upload_to(instance, filename):

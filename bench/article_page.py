@@ -10,9 +10,9 @@ The article page against its peers, in one run of the shared harness, then the s
    editor process publishes a new article or updates a live one every second (each save renews the pages that
    show it, through Redis, and nothing else); throughput with edits against without, in the same run.
 
-Our servers run like the harness's: gunicorn with gunicorn.conf.py but 2 sync workers, DEBUG=0, one SQLite database
-(the seed article with its pictures, and 40 generated articles), Redis on 127.0.0.1:6379 with a key prefix of their
-own for the cached one (BENCH_CACHE=off, a DummyCache, for the uncached one). Needs `wrk` (Debian).
+Our servers run like the harness's targets: gunicorn with its gunicorn.conf.py (2 sync workers), DEBUG=0, one SQLite
+database (the seed article with its pictures, and 40 generated articles), Redis on 127.0.0.1:6379 with a key prefix
+of their own for the cached one (BENCH_CACHE=off, a DummyCache, for the uncached one). Needs `wrk` (Debian).
 """
 
 import argparse
@@ -131,9 +131,13 @@ def wait_for(url, timeout=60):
 
 
 def start_server(port, env):
+    """gunicorn as the harness runs every target (its gunicorn.conf.py: 2 sync workers, no access log), else ours."""
     gunicorn = Path(sys.executable).with_name("gunicorn")
-    command = [str(gunicorn), "-c", str(ROOT / "gunicorn.conf.py"), "-k", "sync", "-w", "2"]
-    command += ["-b", f"127.0.0.1:{port}", "newsroom.wsgi"]
+    config = PEERS / "gunicorn.conf.py"
+    if not config.exists():
+        config = ROOT / "gunicorn.conf.py"
+        env = {**env, "GUNICORN_MAX_REQUESTS": "0"}
+    command = [str(gunicorn), "-c", str(config), "-k", "sync", "-w", "2", "-b", f"127.0.0.1:{port}", "newsroom.wsgi"]
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 

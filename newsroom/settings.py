@@ -81,6 +81,18 @@ ROOT_URLCONF = "newsroom.urls"
 
 TEMPLATES = [
     {
+        # The public site's templates, reader/jinja2/ (reader/templating.py says why they are Jinja2); first, so its
+        # 404 page is the one found.
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "environment": "reader.templating.environment",
+            "extensions": ["jinja2.ext.i18n"],
+            "context_processors": ["reader.templating.page_context"],
+        },
+    },
+    {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,

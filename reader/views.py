@@ -203,9 +203,6 @@ class ArchiveView(DependencyKeysMixin, PublishedMixin, ReaderPaginationMixin, Fi
     filterset_class = ArticleArchiveFilter
     strict = True
 
-    def get_queryset(self):
-        return super().get_queryset().prefetch_related(lead_captions())
-
     def older_query(self, last):
         query = {**self.request.GET.dict(), **super().older_query(last)}
         query.pop("page", None)

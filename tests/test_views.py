@@ -2,17 +2,21 @@
 
 import json
 import re
+from unittest import mock, skipUnless
 
 from django.contrib.auth.models import User
 from django.core.cache import cache
+from django.db import connection
 from django.template import loader
 from django.test import TestCase, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from lxml import html as lxml_html
 
 from articles.models import Article, Category, Status
+from articles.pagination import CappedPaginator
 from tests.factories import (
     SEED,
     import_seed,
@@ -282,8 +286,8 @@ class QueryCountTests(TestCase):
             ("/ar/", 3),  # count (capped), page, lead pictures with renditions
             ("/de/?page=2", 3),
             (category.get_absolute_url("de"), 4),  # + the category
-            ("/de/archive/", 5),  # + category and source choices of the filters
-            (f"/de/archive/?category={category.pk}&page=2", 6),  # + the chosen category
+            ("/de/archive/", 4),  # count (capped), category and source choices of the filters, page
+            (f"/de/archive/?category={category.pk}&page=2", 5),  # + the chosen category
             ("/ar/search/?q=خبر", 2),  # matches (capped), page
             ("/de/feed/rss/", 2),  # items, their categories
             (category.get_absolute_url("de") + "feed/rss/", 3),
@@ -456,3 +460,87 @@ class CorrectionOnPageTests(TestCase):
         self.assertContains(response, 'class="corrections"')
         self.assertContains(response, "صُحّح اسم المدينة.")
         self.assertNotContains(self.client.get(article.get_absolute_url("de")), 'class="corrections"')
+
+
+class CappedListingTests(TestCase):
+    """Listings offer at most `LIST_CAP` articles as pages; past them, the archive narrowed by date."""
+
+    @classmethod
+    def setUpTestData(cls):
+        now = timezone.now()
+        for number in range(45):
+            article = make_article(publish=("de",), headline_de=f"Meldung {number}")
+            Article.objects.filter(pk=article.pk).update(published_at_de=now - timezone.timedelta(days=number))
+
+    def setUp(self):
+        patcher = mock.patch.object(CappedPaginator, "cap", 30)
+        patcher.start()
+        self.addCleanup(patcher.stop)
+
+    def test_pages_stop_at_the_cap_and_the_last_links_to_older_articles(self):
+        response = self.client.get("/de/?page=99")
+        self.assertEqual(response.context_data["page_obj"].number, 2)
+        self.assertContains(response, "Meldung 29")
+        self.assertNotContains(response, "Meldung 30")
+        older = response.context_data["older_url"]
+        self.assertTrue(older.startswith("/de/archive/?date_to="))
+        archive = self.client.get(older)
+        self.assertContains(archive, "Meldung 29")
+        self.assertContains(archive, "Meldung 44")
+        self.assertNotContains(archive, "Meldung 28<")
+
+    def test_the_archive_says_when_it_shows_only_the_newest(self):
+        response = self.client.get("/de/archive/")
+        self.assertTrue(response.context_data["paginator"].is_capped)
+        self.assertEqual(response.context_data["paginator"].count, 30)
+        self.assertContains(response, 'class="result-count"')
+
+    def test_no_query_counts_more_than_the_cap(self):
+        with CaptureQueriesContext(connection) as queries:
+            self.client.get("/de/")
+        counts = [query["sql"] for query in queries.captured_queries if "COUNT(" in query["sql"]]
+        self.assertTrue(counts)
+        self.assertTrue(all("LIMIT 31" in sql for sql in counts), counts)
+
+
+@skipUnless(connection.vendor == "postgresql", "query plans are PostgreSQL's")
+class ListingPlanTests(TestCase):
+    """Each listing reads its language's partial index in order, never every published article."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.category = make_category()
+        for number in range(30):
+            make_article(publish=("ar", "de"), categories=[cls.category], headline_de=f"Meldung {number}")
+
+    def plan(self, queryset):
+        with connection.cursor() as cursor:
+            # Tiny test tables are cheaper to scan; forbidding scans asks whether an index can serve the query.
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            sql, params = queryset.query.sql_with_params()
+            cursor.execute(f"EXPLAIN {sql}", params)
+            return "\n".join(row[0] for row in cursor.fetchall())
+
+    def test_listings_use_the_language_index(self):
+        for language in ("ar", "de"):
+            newest = Article.objects.published(language).latest_first(language).cards(language)
+            day = timezone.now() - timezone.timedelta(days=1)
+            listings = {
+                "home": newest[:20],
+                "home, page 50": newest[980:1000],
+                "archive, older": newest.filter(**{f"published_at_{language}__lt": day})[:20],
+                "category": newest.filter(categories=self.category)[:20],
+                "feed": newest[:30],
+            }
+            for name, queryset in listings.items():
+                with self.subTest(language=language, listing=name):
+                    plan = self.plan(queryset)
+                    self.assertIn(f"article_published_{language}", plan)
+                    self.assertNotIn("Seq Scan on articles_article", plan)
+                    if name != "category":  # the index's order is the listing's: nothing is sorted
+                        self.assertNotIn("Sort", plan)
+
+    def test_the_capped_count_reads_the_index_too(self):
+        plan = self.plan(Article.objects.published("de").latest_first("de")[:1001].values("pk"))
+        self.assertIn("article_published_de", plan)
+        self.assertNotIn("Seq Scan on articles_article", plan)
