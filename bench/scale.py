@@ -85,7 +85,7 @@ def build(target, batch=500):
             cursor.execute(
                 "INSERT INTO articles_articlesource (article_id, source_id, position) "
                 "SELECT a.id, s.id, 0 FROM articles_article a JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 "
-                "AS n FROM articles_source ORDER BY id LIMIT 5) s ON s.n = a.id %% 5"
+                "AS n FROM articles_source ORDER BY id LIMIT 5) s ON s.n = MOD(a.id, 5)"
             )
     if have >= target:
         return 0.0

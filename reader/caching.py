@@ -188,8 +188,8 @@ class Clock:
         return value
 
     def remember(self, value):
-        if self.value is None or value >= self.value or time.monotonic() - self.read_at > 60:
-            self.value, self.read_at = value, time.monotonic()
+        # An older value than one another thread just remembered only makes responses look older than they are.
+        self.value, self.read_at = value, time.monotonic()
 
     def forget(self):
         self.value = None

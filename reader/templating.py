@@ -23,13 +23,15 @@ from django.dispatch import receiver
 from django.template.defaultfilters import linebreaksbr
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone, translation
-from django.utils.translation import get_language, get_language_info, gettext, ngettext
+from django.utils.translation import get_language, get_language_info, gettext, gettext_noop, ngettext
 from django.utils.translation.trans_real import translation as translations_of
 from jinja2 import Environment, pass_context
 from markupsafe import Markup, escape
 
 from articles import languages
 
+# Marked here for makemessages; translated with the page's catalogue where it is printed.
+IMAGE_LABEL = gettext_noop("Image:")
 # The characters json_script escapes, so a headline can never close the script element.
 JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
 
@@ -60,6 +62,13 @@ def iso_datetime(value):
     if not value:
         return ""
     return timezone.localtime(value).isoformat(timespec="seconds") if timezone.is_aware(value) else value.isoformat()
+
+
+def local_date(value):
+    """A date or datetime as `YYYY-MM-DD`, in the newsroom's time zone (sitemaps' lastmod)."""
+    if hasattr(value, "tzinfo") and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return value.strftime("%Y-%m-%d")
 
 
 def json_ld(data):
@@ -227,6 +236,7 @@ def environment(**options):
         local_digits=local_digits,
         reader_date=reader_date,
         iso_datetime=iso_datetime,
+        local_date=local_date,
         json_ld=json_ld,
         text_in=text_in,
         published_in_language=published_in_language,
