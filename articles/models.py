@@ -589,8 +589,9 @@ class Article(models.Model):
             ),
             # What the sitemap's last modification time reads.
             models.Index(fields=["updated_at"], name="article_updated"),
-            # The admin's list, newest first.
+            # The admin's list, newest first, and the formats its filter offers.
             models.Index(fields=["-created_at", "-id"], name="article_created"),
+            models.Index(fields=["source_format"], name="article_source_format"),
             # What the scheduler looks for every minute: due versions, expiries, embargoes that end.
             *(
                 models.Index(

@@ -20,8 +20,9 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def found(self):
-        # One more than the cap tells "more than the cap" apart from "exactly the cap".
-        return self.object_list[: self.cap + 1].count()
+        # One more than the cap tells "more than the cap" apart from "exactly the cap"; in no order, so nothing is
+        # sorted to count.
+        return self.object_list.order_by()[: self.cap + 1].count()
 
     @cached_property
     def count(self):

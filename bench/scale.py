@@ -87,6 +87,7 @@ def build(target, batch=500):
                 "SELECT a.id, s.id, 0 FROM articles_article a JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 "
                 "AS n FROM articles_source ORDER BY id LIMIT 5) s ON s.n = MOD(a.id, 5)"
             )
+            cursor.execute("ANALYZE")
     if have >= target:
         return 0.0
     categories = list(Category.objects.all()) or [
