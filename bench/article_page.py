@@ -257,7 +257,9 @@ def main():
             stop(server)
         shutil.rmtree(workdir, ignore_errors=True)
 
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     print(f"\narticle page {page_bytes:,} bytes; our servers: gunicorn, 2 sync workers, SQLite, Redis (cached)")
+    print(f"{os.cpu_count()} cores, load average at the end {load}")
     if rates:
         print(f"{'target':34} {'req/s':>9} {'ratio':>28}")
         rows = [

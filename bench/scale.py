@@ -342,7 +342,9 @@ def main():
         tables[size] = json.loads(output.stdout.strip().splitlines()[-1])
 
     sizes = list(tables)
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     print(f"PostgreSQL, page cache off, {options.runs} runs per surface; ms median / p95 / queries per request")
+    print(f"{os.cpu_count()} cores, load average at the end {load} (other work on the machine lengthens every figure)")
     header = f"| {'surface':34} |" + "".join(f" {f'{s:,} articles':^34} |" for s in sizes)
     print(header)
     print("|" + "---|" * (len(sizes) + 1))
