@@ -15,6 +15,8 @@ from urllib.parse import unquote_to_bytes
 
 from django.core.handlers.base import BaseHandler
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.http import HttpResponse
 from django.test import RequestFactory, SimpleTestCase, TestCase, override_settings
 from django.urls import path
@@ -143,6 +145,10 @@ class WsgiFrontTests(TestCase):
         return answer["status"], answer["headers"], body
 
     def setUp(self):
+        # As Django's test client does: the request signals must not close the test's database connection.
+        for signal in (request_started, request_finished):
+            signal.disconnect(close_old_connections)
+            self.addCleanup(signal.connect, close_old_connections)
         self.django = mock.Mock(wraps=WSGIHandler())
         self.application = caching.CachedPages(self.django)
         self.url = self.article.get_absolute_url("ar")
