@@ -443,8 +443,10 @@ class ArticleQuerySet(models.QuerySet):
         """
         names = [localized("name", code) for code in LANGUAGE_CODES]
         renditions = Rendition.objects.filter(image=models.OuterRef("image_id")).order_by("format", "width")
+        links = self.model.related.through.objects.filter(from_article_id=models.OuterRef(models.OuterRef("pk")))
         related = (
-            self.model.objects.filter(related_from=models.OuterRef("pk"))
+            # Through the links first (an index lookup), then those articles: not every article joined to the links.
+            self.model.objects.filter(pk__in=links.values("to_article_id"))
             .filter(published_condition(language, now or timezone.now()))
             .order_by(f"-{localized('published_at', language)}", "-pk")
         )
