@@ -16,7 +16,7 @@ def body_sections(article, language):
     """
     blocks = sanitizer.split_blocks(article.text("body", language))
     inline = sorted(
-        (caption for caption in article.captions.all() if caption.placement == Placement.INLINE),
+        (caption for caption in article.shown_captions if caption.placement == Placement.INLINE),
         key=lambda caption: (caption.paragraph, caption.position, caption.pk),
     )
     sections = []
@@ -30,10 +30,10 @@ def body_sections(article, language):
 def structured_data(article, language, absolute_url):
     """schema.org `NewsArticle` data for JSON-LD; `absolute_url` turns a path into a full address."""
     images = []
-    for caption in article.captions.all():
+    for caption in article.shown_captions:
         picture = caption.image.picture
         if picture and picture.get("widest"):
-            images.append(absolute_url(picture["widest"].file.url))
+            images.append(absolute_url(picture["widest"].url))
     published_at = article.published_at_in(language)
     data = {
         "@context": "https://schema.org",
@@ -48,7 +48,7 @@ def structured_data(article, language, absolute_url):
     }
     if images:
         data["image"] = images
-    sources = [source.display_name(language) for source in article.ordered_sources()]
+    sources = [source.display_name(language) for source in article.shown_sources]
     if sources:
         data["sourceOrganization"] = [{"@type": "Organization", "name": name} for name in sources]
     return data
