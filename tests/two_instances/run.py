@@ -41,9 +41,6 @@ PYTHON = sys.executable
 DATABASE = "newsroom_two_instances"
 PG = os.environ.get("TWO_INSTANCES_PG", "postgres://postgres@127.0.0.1:5432")
 BUCKET = "newsroom-media"
-# Until the page cache tolerates a Redis outage (issue 12, item 4: reader/caching.py, the speed work), pages served
-# through it may answer 5xx while Redis is down; everything else must not. Set to False once that work is merged.
-PAGE_CACHE_MAY_FAIL_WITHOUT_REDIS = os.environ.get("TWO_INSTANCES_PAGE_CACHE_MAY_FAIL", "1") == "1"
 
 
 PUBLIC_MEDIA_POLICY = {
@@ -507,10 +504,7 @@ def redis_outage_without_5xx(services, browser, a, b):
     summary = {kind: (len(statuses), sum(status >= 500 for status in statuses)) for kind, statuses in answers.items()}
     print(f"5. Redis stopped for 3 s and restarted: (answers, 5xx) {summary}")
     assert summary["other"][1] == 0, "admin, API and health answered 5xx while Redis was down"
-    if PAGE_CACHE_MAY_FAIL_WITHOUT_REDIS:
-        print("   (pages through the page cache are not held to 0 5xx until its Redis tolerance is merged)")
-    else:
-        assert summary["page cache"][1] == 0, "pages answered 5xx while Redis was down"
+    assert summary["page cache"][1] == 0, "pages answered 5xx while Redis was down"
     status, page, _ = browser.get(a + "/readyz")
     assert status == 200 and json.loads(page)["checks"]["cache"]["ok"], "the cache is back"
 
