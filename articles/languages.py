@@ -87,6 +87,19 @@ def interface():
     return get(code) if code in CODES else Language(code)
 
 
+def newsroom_time(value):
+    """
+    A moment as the desk reads it: in the newsroom's time zone (TIME_ZONE) with the zone's name, so "14:00 CEST" is
+    never mistaken for UTC, and the date as the interface language writes it.
+    """
+    if not value:
+        return ""
+    if timezone.is_aware(value):
+        value = timezone.localtime(value)
+    zone = value.tzname() or ""
+    return f"{formats.date_format(value, 'DATE_FORMAT')}, {value:%H:%M} {zone}".strip()
+
+
 def field(name, code):
     return build_localized_fieldname(name, code)
 

@@ -11,11 +11,15 @@ import functools
 import hashlib
 import operator
 import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -145,6 +149,13 @@ class Image(models.Model):
     width = models.PositiveIntegerField(_("width"), null=True, blank=True, editable=False)
     height = models.PositiveIntegerField(_("height"), null=True, blank=True, editable=False)
     content_hash = models.CharField(_("content hash"), max_length=64, blank=True, db_index=True, editable=False)
+    # Where the picture's subject is, as fractions of its width and height: crops for teasers keep it in view.
+    focal_x = models.FloatField(
+        _("focal point across"), default=0.5, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)]
+    )
+    focal_y = models.FloatField(
+        _("focal point down"), default=0.5, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)]
+    )
     source_identifier = models.CharField(
         _("source identifier"),
         max_length=500,
@@ -172,13 +183,34 @@ class Image(models.Model):
         elif not self.file:
             self.content_hash = ""
         adding = self._state.adding
+        focus_moved = not adding and getattr(self, "_saved_focus", self.focus) != self.focus
         super().save(*args, **kwargs)
+        self._saved_focus = self.focus
         # A new picture has no renditions yet: imports create many such rows, so they skip the clean-up queries.
         if is_new_file or (not self.file and not adding):
             # Renditions are made here, when a file arrives, so no reader's request ever resizes a picture.
             self.delete_renditions()
-        if is_new_file:
+        elif focus_moved and self.file:
+            self.delete_renditions(crops_only=True)
+        if is_new_file or (focus_moved and self.file):
             self.ensure_renditions()
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # Remembered so a save can tell that the focal point moved and the crops must be cut again.
+        instance._saved_focus = (instance.__dict__.get("focal_x"), instance.__dict__.get("focal_y"))
+        return instance
+
+    @property
+    def focus(self):
+        return (self.focal_x, self.focal_y)
+
+    @classmethod
+    def stored_copy_of(cls, file):
+        """The picture already stored with exactly this file's content (same SHA-256), or None."""
+        digest = renditions.sha256_of(file)
+        return cls.objects.filter(content_hash=digest).order_by("pk").first()
 
     def delete(self, *args, **kwargs):
         self.delete_renditions()
@@ -197,42 +229,70 @@ class Image(models.Model):
         if self.file and not getattr(self.file, "_committed", True):
             renditions.validate_image_file(self.file)
 
-    def get_renditions(self):
-        """This picture's renditions, narrowest first; uses the prefetch cache when the view prefetched them."""
-        return sorted(self.renditions.all(), key=lambda rendition: (rendition.format, rendition.width))
+    def get_renditions(self, crop=renditions.ORIGINAL):
+        """
+        This picture's renditions of one crop (uncropped by default), narrowest first; uses the prefetch cache when
+        the view prefetched them.
+        """
+        return sorted(
+            (rendition for rendition in self.renditions.all() if rendition.crop == crop),
+            key=lambda rendition: (rendition.format, rendition.width),
+        )
 
     def ensure_renditions(self):
-        """Create whichever renditions this picture lacks (every width in every format); returns them all."""
+        """
+        Create whichever renditions this picture lacks (every width in every format, uncropped and each teaser crop
+        around the focal point); returns them all.
+        """
         if not self.file:
             return []
-        existing = {(rendition.width, rendition.format) for rendition in self.renditions.all()}
+        existing = {(rendition.crop, rendition.width, rendition.format) for rendition in self.renditions.all()}
         with self.file.open("rb") as file, PILImage.open(file) as original:
             picture = renditions.prepare(original)
             for width in renditions.target_widths(picture.width):
-                formats = [fmt for fmt in renditions.FORMATS if (width, fmt) not in existing]
-                if not formats:
-                    continue
-                resized = renditions.resize_to_width(picture, width)
-                for fmt in formats:
-                    Rendition.objects.create(
-                        image=self,
-                        width=resized.width,
-                        height=resized.height,
-                        format=fmt,
-                        file=ContentFile(
-                            renditions.encode(resized, fmt), name=f"{self.pk}-{width}.{renditions.EXTENSIONS[fmt]}"
-                        ),
-                    )
+                self._store_renditions(picture, renditions.ORIGINAL, width, existing)
+            for crop, ratio in renditions.CROPS.items():
+                cropped = renditions.crop_to_ratio(picture, ratio, self.focus)
+                for width in renditions.crop_widths(crop, cropped.width):
+                    self._store_renditions(cropped, crop, width, existing)
         self.forget_prefetched_renditions()
-        return self.get_renditions()
+        return list(self.renditions.all())
 
-    def delete_renditions(self):
+    def _store_renditions(self, picture, crop, width, existing):
+        formats = [fmt for fmt in renditions.FORMATS if (crop, width, fmt) not in existing]
+        if not formats:
+            return
+        resized = renditions.resize_to_width(picture, width)
+        name = f"{self.pk}-{crop.replace(':', 'x')}-{width}" if crop else f"{self.pk}-{width}"
+        for fmt in formats:
+            Rendition.objects.create(
+                image=self,
+                crop=crop,
+                width=resized.width,
+                height=resized.height,
+                format=fmt,
+                file=ContentFile(renditions.encode(resized, fmt), name=f"{name}.{renditions.EXTENSIONS[fmt]}"),
+            )
+
+    def delete_renditions(self, crops_only=False):
         if self.pk is None:
             return
-        for rendition in Rendition.objects.filter(image=self):
+        stored = Rendition.objects.filter(image=self)
+        if crops_only:
+            stored = stored.exclude(crop=renditions.ORIGINAL)
+        for rendition in stored:
             rendition.file.delete(save=False)
-        Rendition.objects.filter(image=self).delete()
+        stored.delete()
         self.forget_prefetched_renditions()
+
+    @property
+    def thumbnail(self):
+        """The small rendition admin pages show (the square crop, else the narrowest), never the original file."""
+        for crop in (renditions.THUMBNAIL_CROP, renditions.ORIGINAL):
+            stored = self.get_renditions(crop)
+            if stored:
+                return stored[0]
+        return None
 
     def forget_prefetched_renditions(self):
         if hasattr(self, "_prefetched_objects_cache"):
@@ -241,7 +301,13 @@ class Image(models.Model):
     @cached_property
     def picture(self):
         """What a `<picture>` needs: srcsets per format, a fallback URL and the intrinsic size, or None."""
-        available = self.get_renditions()
+        return self.picture_of()
+
+    def picture_of(self, crop=renditions.ORIGINAL):
+        """`picture` for one crop (`16:9`, `1:1`); the uncropped picture when that crop has not been made yet."""
+        available = self.get_renditions(crop)
+        if not available and crop:
+            return self.picture
         if not available:
             if self.file and self.width:
                 return {"sources": [], "src": self.file.url, "width": self.width, "height": self.height}
@@ -282,19 +348,49 @@ class Rendition(models.Model):
             return f"image/{self.value}"
 
     image = models.ForeignKey(Image, verbose_name=_("image"), on_delete=models.CASCADE, related_name="renditions")
+    crop = models.CharField(
+        _("crop"),
+        max_length=10,
+        blank=True,
+        default=renditions.ORIGINAL,
+        help_text=_("Proportions the picture was cut to around its focal point; empty for the whole picture."),
+    )
     width = models.PositiveIntegerField(_("width"))
     height = models.PositiveIntegerField(_("height"))
     format = models.CharField(_("format"), max_length=10, choices=Format.choices)
     file = models.ImageField(_("file"), upload_to=rendition_upload_to, width_field=None, height_field=None)
 
     class Meta:
-        ordering = ["image", "format", "width"]
+        ordering = ["image", "crop", "format", "width"]
         verbose_name = _("rendition")
         verbose_name_plural = _("renditions")
-        constraints = [models.UniqueConstraint(fields=["image", "width", "format"], name="unique_rendition")]
+        constraints = [
+            models.UniqueConstraint(fields=["image", "crop", "width", "format"], name="unique_rendition_crop")
+        ]
 
     def __str__(self):
-        return f"{self.image_id} {self.width}w {self.format}"
+        return f"{self.image_id} {self.crop} {self.width}w {self.format}".replace("  ", " ")
+
+
+@dataclass(frozen=True)
+class VersionState:
+    """
+    Where one language version stands for readers now and what changes it next, as the desk reads it: the state
+    (`missing`, `draft`, `review`, `scheduled`, `embargoed`, `live`, `expired`, `unpublished`), its label with the
+    time that matters, and notes such as "expires …". Times are in the newsroom's time zone.
+    """
+
+    key: str
+    label: str
+    goes_live_at: datetime | None = None
+    notes: tuple = ()
+
+    @property
+    def is_live(self):
+        return self.key == "live"
+
+    def __str__(self):
+        return " · ".join([self.label, *self.notes])
 
 
 def generate_short_code():
@@ -352,7 +448,7 @@ class Article(models.Model):
         max_length=16,
         unique=True,
         blank=True,
-        help_text=_("Kept from the source when imported, generated otherwise; the short link is /p/<code>."),
+        help_text=_("Kept from the source when imported, generated otherwise; the short link is /p/ and this code."),
     )
     headline = models.CharField(_("headline"), max_length=300, blank=True)
     slug = models.SlugField(_("slug"), max_length=255, allow_unicode=True, blank=True)
@@ -496,6 +592,55 @@ class Article(models.Model):
             and (self.embargoed_until is None or self.embargoed_until <= now)
             and (self.expires_at is None or self.expires_at > now)
         )
+
+    def goes_live_at(self, language, now=None):
+        """When a scheduled, embargoed or future-dated version becomes visible to readers; None otherwise."""
+        now = now or timezone.now()
+        status = self.status_in(language)
+        if status == Status.SCHEDULED:
+            start = self.scheduled_at_in(language)
+        elif status == Status.PUBLISHED:
+            start = self.published_at_in(language)
+        else:
+            return None
+        times = [time for time in (start, self.embargoed_until) if time is not None]
+        when = max(times) if times else None
+        return when if when is not None and when > now else None
+
+    def version_state(self, language, now=None):
+        """The desk's view of one language version (VersionState): its state, the time that matters, expiry."""
+        now = now or timezone.now()
+        if not self.has_language(language):
+            return VersionState("missing", gettext("missing"))
+        status = self.status_in(language)
+        notes = []
+        embargoed = self.embargoed_until is not None and self.embargoed_until > now
+        if status == Status.SCHEDULED:
+            scheduled = self.scheduled_at_in(language)
+            key, label = "scheduled", gettext("scheduled for %(time)s") % {"time": languages.newsroom_time(scheduled)}
+            if embargoed and (scheduled is None or self.embargoed_until > scheduled):
+                notes.append(
+                    gettext("embargoed until %(time)s") % {"time": languages.newsroom_time(self.embargoed_until)}
+                )
+        elif status == Status.PUBLISHED:
+            published_at = self.published_at_in(language)
+            if self.expires_at is not None and self.expires_at <= now:
+                key, label = "expired", gettext("expired %(time)s") % {"time": languages.newsroom_time(self.expires_at)}
+            elif embargoed:
+                key = "embargoed"
+                label = gettext("embargoed until %(time)s") % {"time": languages.newsroom_time(self.embargoed_until)}
+            elif published_at is not None and published_at > now:
+                key, label = (
+                    "scheduled",
+                    gettext("scheduled for %(time)s") % {"time": languages.newsroom_time(published_at)},
+                )
+            else:
+                key, label = "live", str(Status.PUBLISHED.label)
+        else:
+            key, label = status, str(Status(status).label)
+        if status in (Status.SCHEDULED, Status.PUBLISHED) and self.expires_at is not None and self.expires_at > now:
+            notes.append(gettext("expires %(time)s") % {"time": languages.newsroom_time(self.expires_at)})
+        return VersionState(key, label, self.goes_live_at(language, now), tuple(notes))
 
     def published_languages(self, now=None):
         """Codes of the language versions readers may see now, in the site's language order."""
@@ -658,10 +803,18 @@ class Caption(models.Model):
 
     article = models.ForeignKey(Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="captions")
     image = models.ForeignKey(Image, verbose_name=_("image"), on_delete=models.PROTECT, related_name="captions")
+    # What the body's picture markers (`<figure data-picture="...">`) name: made by the browser for a picture added
+    # in the form, so the editor can place it in the text before it is saved.
+    key = models.UUIDField(_("key"), default=uuid.uuid4, unique=True)
     placement = models.CharField(_("placement"), max_length=10, choices=Placement.choices, default=Placement.INLINE)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     paragraph = models.PositiveSmallIntegerField(
-        _("after paragraph"), default=0, help_text=_("Number of body paragraphs before an inline image.")
+        _("after paragraph"),
+        default=0,
+        help_text=_(
+            "Number of body paragraphs before an inline image, where the body does not place it (agency copy); "
+            "a picture the editor places in the text stands there."
+        ),
     )
     text = models.TextField(_("caption"), blank=True)
 

@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_filters",
     "reversion",
+    # Only for its editor's static files (ProseMirror/Tiptap) and their translations; see articles/widgets.py.
+    "django_prose_editor",
     # The design, one app per part; dependencies run articles <- workflow <- reader and articles <- interchange.
     "articles",
     "workflow",
@@ -70,6 +72,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: the admin speaks the language each editor chose (ADMIN_LANGUAGES), not the site's.
+    "workflow.middleware.AdminLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -138,6 +142,10 @@ USE_I18N = True
 USE_TZ = True
 TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/Berlin")
 
+# The languages the admin speaks, which an editor chooses for themselves: the publishing languages and English.
+# Kept apart from LANGUAGES, which also makes the public site's URL prefixes (/ar/, /de/) and the article columns.
+ADMIN_LANGUAGES = [*LANGUAGES, ("en", _("English"))]
+
 # The languages articles are written and published in: one column per translated field each.
 MODELTRANSLATION_LANGUAGES = tuple(code for code, _name in LANGUAGES)
 MODELTRANSLATION_DEFAULT_LANGUAGE = MODELTRANSLATION_LANGUAGES[0]
@@ -186,6 +194,8 @@ IMAGE_MAX_PIXELS = int(os.environ.get("IMAGE_MAX_PIXELS", 60_000_000))
 IMAGE_MIN_SIDE = 16
 
 SITE_NAME = os.environ.get("SITE_NAME", "Newsroom")
+# How long a shared preview link (for a colleague without an account) stays valid, in seconds.
+PREVIEW_LINK_MAX_AGE = int(os.environ.get("PREVIEW_LINK_MAX_AGE", 3 * 24 * 3600))
 SHORT_LINK_BASE = os.environ.get("SHORT_LINK_BASE", "")
 
 if not DEBUG:

@@ -27,6 +27,8 @@ REPORTER = [
     "articles.add_articlesource",
     "articles.change_articlesource",
     "articles.delete_articlesource",
+    # Reporters see what an agency sent for their drafts; editors apply or discard it.
+    "interchange.view_pendingupdate",
 ]
 EDITOR = [
     *REPORTER,
@@ -35,6 +37,8 @@ EDITOR = [
     "articles.correct_article",
     "workflow.view_editlock",
     "workflow.view_jobrun",
+    "interchange.change_pendingupdate",
+    "interchange.delete_pendingupdate",
 ]
 CHIEF_EDITOR = [
     *EDITOR,
