@@ -17,8 +17,9 @@ from lxml import html as lxml_html
 from .sanitizer import PICTURE_MARKER_ATTRIBUTE
 
 EQUAL, INSERT, DELETE = "equal", "insert", "delete"
-# Words (any script: Arabic letters are word characters too), single punctuation marks, and runs of space.
-TOKENS = re.compile(r"\w+|[^\w\s]|\s+")
+# Words (any script: Arabic letters are word characters too) and single punctuation marks are compared; the space
+# after each goes with it, so spacing never counts as common ground or as a change by itself.
+TOKENS = re.compile(r"(\w+|[^\w\s])(\s*)")
 SPACE = re.compile(r"\s+")
 
 
@@ -86,16 +87,21 @@ def merge(segments):
 def compare_words(old, new):
     """One paragraph before and after, word by word."""
     a, b = TOKENS.findall(old), TOKENS.findall(new)
+    words_a, words_b = [word for word, _space in a], [word for word, _space in b]
     before, after = [], []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+
+    def text(tokens):
+        return "".join(word + space for word, space in tokens)
+
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, words_a, words_b, autojunk=False).get_opcodes():
         if tag == "equal":
-            before.append((EQUAL, "".join(a[i1:i2])))
-            after.append((EQUAL, "".join(b[j1:j2])))
+            before.append((EQUAL, text(a[i1:i2])))
+            after.append((EQUAL, text(b[j1:j2])))
             continue
         if i2 > i1:
-            before.append((DELETE, "".join(a[i1:i2])))
+            before.append((DELETE, text(a[i1:i2])))
         if j2 > j1:
-            after.append((INSERT, "".join(b[j1:j2])))
+            after.append((INSERT, text(b[j1:j2])))
     return Row(merge(before), merge(after))
 
 

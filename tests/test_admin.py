@@ -4,10 +4,13 @@ import io
 import re
 import zipfile
 
-from django.contrib.auth.models import User
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth.models import Permission, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import TestCase, override_settings
 from django.urls import reverse
+from lxml import html as lxml_html
+from reversion.models import Version
 
 from articles.models import Article, Image
 from interchange.models import PendingUpdate
@@ -236,7 +239,7 @@ class PendingUpdateAdminTests(AdminTestCase):
         html = self.client.get(reverse("admin:articles_article_change", args=[article.pk])).content.decode()
         self.assertOnPage("عنوان الوكالة", html)
         html = self.client.get(reverse("admin:interchange_pendingupdate_change", args=[pending.pk])).content.decode()
-        self.assertOnPage("pending-comparison", html)
+        self.assertOnPage('class="text-diff"', html)
         self.assertOnPage(article.headline_ar, html)
         response = self.client.post(
             reverse("admin:interchange_pendingupdate_changelist"),
@@ -246,6 +249,86 @@ class PendingUpdateAdminTests(AdminTestCase):
         article.refresh_from_db()
         self.assertEqual(article.headline_ar, "عنوان الوكالة")
         self.assertFalse(PendingUpdate.objects.exists())
+
+
+class PendingUpdateReviewPageTests(AdminTestCase):
+    """The review page: the same word-level diff as the revisions, and Apply and Discard on the page."""
+
+    def pending_for(self, article, headline="Neuer Titel der Agentur"):
+        article.source_identifier = "urn:y"
+        article.save()
+        return PendingUpdate.objects.create(
+            article=article,
+            language="de",
+            source_format="ninjs",
+            source_version="3",
+            fingerprint="e" * 64,
+            payload={
+                "identifier": "urn:y",
+                "language": "de",
+                "headline": headline,
+                "teaser": article.teaser_de,
+                "body_html": "<p>Erster Absatz.</p><p>Zweiter, neuer Absatz.</p>",
+                "format": "ninjs",
+                "images": [],
+            },
+        )
+
+    def review_page(self, pending):
+        response = self.client.get(reverse("admin:interchange_pendingupdate_change", args=[pending.pk]))
+        return lxml_html.fromstring(response.content.decode())
+
+    def test_diff_marks_words_per_paragraph_with_apply_and_discard(self):
+        pending = self.pending_for(make_article(languages=("de",)))
+        page = self.review_page(pending)
+        inserted = [element.text.strip() for element in page.xpath('//td[@lang="de"]/ins')]
+        deleted = [element.text.strip() for element in page.xpath('//td[@lang="de"]/del')]
+        self.assertEqual(inserted, ["Neuer Titel der Agentur", ", neuer"])
+        self.assertEqual(deleted, ["Kurze Testmeldung"])
+        self.assertEqual(len(page.xpath('//button[@form="pending-apply"]')), 1)
+        self.assertEqual(len(page.xpath('//button[@form="pending-discard"]')), 1)
+
+    def test_apply_button_applies_and_keeps_a_revision_naming_the_editor(self):
+        article = make_article(languages=("de",))
+        pending = self.pending_for(article)
+        response = self.client.post(reverse("admin:interchange_apply", args=[pending.pk]))
+        self.assertRedirects(response, reverse("admin:articles_article_change", args=[article.pk]))
+        article.refresh_from_db()
+        self.assertEqual(article.headline_de, "Neuer Titel der Agentur")
+        self.assertFalse(PendingUpdate.objects.exists())
+        revision = Version.objects.get_for_object(article).first().revision
+        self.assertEqual(revision.user, self.editor)
+        self.assertIn("3", revision.get_comment())
+        self.assertTrue(LogEntry.objects.filter(object_id=str(article.pk), user=self.editor).exists())
+
+    def test_applying_to_a_live_article_needs_the_publish_permission(self):
+        article = make_article(languages=("de",), publish=("de",))
+        pending = self.pending_for(article)
+        desk = User.objects.create_user("desk", password="pw", is_staff=True)
+        desk.user_permissions.set(
+            Permission.objects.filter(
+                codename__in=["view_pendingupdate", "change_pendingupdate", "view_article", "change_article"]
+            )
+        )
+        self.client.force_login(desk)
+        page = self.review_page(pending)
+        self.assertEqual(page.xpath('//button[@form="pending-apply"]'), [])
+        self.assertIn("only an editor who may publish", page.text_content())
+        self.assertEqual(self.client.post(reverse("admin:interchange_apply", args=[pending.pk])).status_code, 403)
+        self.assertTrue(PendingUpdate.objects.filter(pk=pending.pk).exists())
+        article.refresh_from_db()
+        self.assertEqual(article.headline_de, "Kurze Testmeldung")
+
+    def test_discard_keeps_the_text_and_says_so_in_the_history(self):
+        article = make_article(languages=("de",))
+        pending = self.pending_for(article)
+        self.assertEqual(self.client.get(reverse("admin:interchange_discard", args=[pending.pk])).status_code, 405)
+        self.client.post(reverse("admin:interchange_discard", args=[pending.pk]))
+        self.assertFalse(PendingUpdate.objects.exists())
+        article.refresh_from_db()
+        self.assertEqual(article.headline_de, "Kurze Testmeldung")
+        entry = LogEntry.objects.get(object_id=str(article.pk))
+        self.assertIn("Discarded the agency version 3", entry.get_change_message())
 
 
 class ZipImportPageTests(AdminTestCase):

@@ -155,7 +155,11 @@ class RevisionsMixin(VersionAdmin):
 
     def history_view(self, request, object_id, extra_context=None):
         article = get_object_or_404(Article, pk=unquote(object_id))
-        extra_context = {**(extra_context or {}), "versions": revisions.versions_of(article)}
+        versions = list(revisions.versions_of(article))
+        received = revisions.agency_versions(versions)
+        for version in versions:
+            version.received = received.get(version.pk, "")
+        extra_context = {**(extra_context or {}), "versions": versions}
         return super().history_view(request, object_id, extra_context)
 
     def compare_view(self, request, object_id):
