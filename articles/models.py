@@ -17,6 +17,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -39,6 +40,8 @@ SHORT_CODE_LENGTH = 5
 
 # The permission a change to what readers see needs: publishing, and editing a live or scheduled version.
 PUBLISH_PERMISSION = "articles.publish_article"
+# Shared preview links are signed with this salt, so no other signed value of the site opens a preview.
+PREVIEW_SALT = "articles.article.preview"
 
 
 def localized(field, language):
@@ -558,6 +561,26 @@ class Article(models.Model):
         slug = self.text("slug", language) or "article"
         with override(language):
             return reverse("reader:article", kwargs={"slug": slug, "pk": self.pk})
+
+    def get_preview_url(self, language):
+        """The staff preview of one language version in any state (the reader page's template, never cached)."""
+        with override(language):
+            return reverse("reader:preview", kwargs={"pk": self.pk})
+
+    def get_shared_preview_url(self, language):
+        """
+        A read-only preview link for someone without an account: signed, and valid for PREVIEW_LINK_MAX_AGE from
+        now. It opens every language version of this article (the language is the URL's), nothing else.
+        """
+        token = signing.dumps({"article": self.pk}, salt=PREVIEW_SALT)
+        with override(language):
+            return reverse("reader:shared_preview", kwargs={"token": token})
+
+    @staticmethod
+    def pk_from_preview_token(token):
+        """The article a shared preview token opens; raises signing.BadSignature (or SignatureExpired) otherwise."""
+        data = signing.loads(token, salt=PREVIEW_SALT, max_age=settings.PREVIEW_LINK_MAX_AGE)
+        return int(data["article"])
 
     # --- per-language access -------------------------------------------------------------------------------
     def text(self, field, language):

@@ -2,11 +2,16 @@
 
 from urllib.parse import unquote
 
+from django.core import signing
 from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import translation
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.decorators import method_decorator
 from django.utils.translation import get_language
+from django.views.decorators.cache import never_cache
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
 from django_filters.views import FilterView
@@ -54,20 +59,22 @@ class ArticleDetailView(PublishedMixin, DetailView):
     context_object_name = "article"
 
     def get_queryset(self):
+        return self.with_page_relations(super().get_queryset())
+
+    @staticmethod
+    def with_page_relations(queryset):
+        """What the page shows beside the text, prefetched: the same few queries for any article."""
         language = get_language()
-        return (
-            super()
-            .get_queryset()
-            .prefetch_related(
-                Prefetch("source_links", queryset=ArticleSource.objects.select_related("source")),
-                Prefetch(
-                    "captions", queryset=Caption.objects.select_related("image").prefetch_related("image__renditions")
-                ),
-                "categories",
-                Prefetch("related", queryset=Article.objects.published(language).latest_first(language)),
-            )
+        return queryset.prefetch_related(
+            Prefetch("source_links", queryset=ArticleSource.objects.select_related("source")),
+            Prefetch(
+                "captions", queryset=Caption.objects.select_related("image").prefetch_related("image__renditions")
+            ),
+            "categories",
+            Prefetch("related", queryset=Article.objects.published(language).latest_first(language)),
+        ).annotate(
             # Corrections are rare: knowing there are none costs nothing, so only corrected pages pay a query.
-            .annotate(has_corrections=Exists(Correction.objects.filter(article=OuterRef("pk"), language=language)))
+            has_corrections=Exists(Correction.objects.filter(article=OuterRef("pk"), language=language))
         )
 
     def get(self, request, *args, **kwargs):
@@ -86,6 +93,7 @@ class ArticleDetailView(PublishedMixin, DetailView):
         lead = article.lead_caption()
         og_image = lead.image.picture.get("widest") if lead and lead.image.picture else None
         context.update(
+            shown_published_at=article.published_at_in(language),
             lead=lead,
             sections=presentation.body_sections(article, language),
             credit_line=article.credit_line(language),
@@ -93,7 +101,7 @@ class ArticleDetailView(PublishedMixin, DetailView):
             canonical_url=absolute(article.get_absolute_url(language)),
             # Only published versions are alternates, and every one of them lists all the others: reciprocal.
             absolute_alternates={code: absolute(article.get_absolute_url(code)) for code in published},
-            x_default_url=absolute(article.get_absolute_url(published[0])),
+            x_default_url=absolute(article.get_absolute_url(published[0])) if published else None,
             translations={code: article.get_absolute_url(code) for code in published if code != language},
             short_url=absolute(article.short_link()),
             og_image={"url": absolute(og_image.file.url), "width": og_image.width, "height": og_image.height}
@@ -104,6 +112,81 @@ class ArticleDetailView(PublishedMixin, DetailView):
             corrections=list(article.corrections.filter(language=language)) if article.has_corrections else [],
         )
         return context
+
+
+@method_decorator([never_cache, xframe_options_sameorigin], name="dispatch")
+class ArticlePreviewView(ArticleDetailView):
+    """
+    Any language version in any state, in the article page's own template, with a banner saying it is a preview, its
+    state and when it goes live. Staff only: anyone else gets the 404 a draft gets. Never cached (not by us, not by
+    a browser or CDN), never indexed, listed in no feed or sitemap (those read only published versions), and shown
+    in a frame only on our own pages (the admin's side-by-side preview).
+    """
+
+    def may_preview(self):
+        user = self.request.user
+        return user.is_active and user.is_staff and user.has_perm("articles.view_article")
+
+    def get_queryset(self):
+        # The page's relations without the "published" filter: a preview shows the version as it stands.
+        return self.with_page_relations(Article.objects.all())
+
+    def get(self, request, *args, **kwargs):
+        if not self.may_preview():
+            raise Http404
+        self.object = self.get_object()
+        if not self.object.has_language(get_language()):
+            raise Http404
+        response = self.render_to_response(self.get_context_data(object=self.object))
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        return response
+
+    def preview_link(self, language):
+        return self.object.get_preview_url(language)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        article, language = self.object, get_language()
+        state = article.version_state(language)
+        context.update(
+            preview={
+                "state": state,
+                "language": language,
+                "admin_url": self.admin_url(),
+            },
+            shown_published_at=article.published_at_in(language) or state.goes_live_at or timezone.now(),
+            # The language switch leads to the other versions' previews, whatever their state.
+            translations={
+                code: self.preview_link(code)
+                for code in languages.CODES
+                if code != language and article.has_language(code)
+            },
+        )
+        return context
+
+    def admin_url(self):
+        return reverse("admin:articles_article_change", args=[self.object.pk])
+
+
+class SharedPreviewView(ArticlePreviewView):
+    """The same preview for someone without an account, through a signed link that expires; read-only (GET)."""
+
+    def may_preview(self):
+        try:
+            return Article.pk_from_preview_token(self.kwargs["token"]) is not None
+        except signing.BadSignature:
+            return False
+
+    def get_queryset(self):
+        self.kwargs["pk"] = Article.pk_from_preview_token(self.kwargs["token"])
+        return super().get_queryset()
+
+    def preview_link(self, language):
+        with translation.override(language):
+            return reverse("reader:shared_preview", kwargs={"token": self.kwargs["token"]})
+
+    def admin_url(self):
+        return None  # the colleague has no account: no way into the admin from here
 
 
 class HomeView(PublishedMixin, ReaderPaginationMixin, ListView):
