@@ -412,7 +412,64 @@ def published_condition(language, now):
     )
 
 
+def has_language_condition(language):
+    headline = localized("headline", language)
+    return ~models.Q(**{headline: ""}) & models.Q(**{f"{headline}__isnull": False})
+
+
+# What the desk overview counts per language version, and what its lines filter the article list by.
+DESK_VIEWS = ("review", "scheduled", "embargoed", "expiring", "published_today", "missing")
+DESK_WINDOW = timezone.timedelta(hours=24)
+
+
+def desk_condition(view, language, now):
+    """
+    One line of the desk overview as a condition: versions in review; scheduled to go live within DESK_WINDOW (or
+    overdue); live but embargoed; expiring within DESK_WINDOW; published since the newsroom's midnight and visible;
+    missing while another language version exists.
+    """
+    status, exists = localized("status", language), has_language_condition(language)
+    soon = now + DESK_WINDOW
+    if view == "review":
+        return exists & models.Q(**{status: Status.REVIEW})
+    if view == "scheduled":
+        return exists & models.Q(**{status: Status.SCHEDULED, f"{localized('scheduled_at', language)}__lt": soon})
+    if view == "embargoed":
+        return exists & models.Q(**{status: Status.PUBLISHED, "embargoed_until__gt": now})
+    if view == "expiring":
+        return (
+            exists
+            & models.Q(**{f"{status}__in": [Status.PUBLISHED, Status.SCHEDULED]})
+            & models.Q(expires_at__gt=now, expires_at__lte=soon)
+        )
+    if view == "published_today":
+        midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+        return published_condition(language, now) & models.Q(
+            **{f"{localized('published_at', language)}__gte": midnight}
+        )
+    if view == "missing":
+        others = [has_language_condition(code) for code in LANGUAGE_CODES if code != language]
+        return ~exists & functools.reduce(operator.or_, others, models.Q(pk__in=[]))
+    raise ValueError(f"unknown desk view {view!r}")
+
+
 class ArticleQuerySet(models.QuerySet):
+    def desk(self, view, language, now=None):
+        """The versions one line of the desk overview counts (`desk_condition`)."""
+        return self.filter(desk_condition(view, language, now or timezone.now()))
+
+    def desk_counts(self, now=None):
+        """{(language, view): count} for every line of the desk overview, in one query."""
+        now = now or timezone.now()
+        totals = self.aggregate(
+            **{
+                f"{view}__{code}": models.Count("pk", filter=desk_condition(view, code, now))
+                for code in LANGUAGE_CODES
+                for view in DESK_VIEWS
+            }
+        )
+        return {tuple(reversed(key.split("__"))): count for key, count in totals.items()}
+
     def published(self, language, now=None):
         """Language versions readers may see now (`published_condition`)."""
         return self.filter(published_condition(language, now or timezone.now()))
@@ -456,7 +513,13 @@ class Article(models.Model):
     headline = models.CharField(_("headline"), max_length=300, blank=True)
     slug = models.SlugField(_("slug"), max_length=255, allow_unicode=True, blank=True)
     teaser = models.TextField(_("teaser"), blank=True)
-    body = models.TextField(_("body"), blank=True, help_text=_("HTML; sanitized on save."))
+    body = models.TextField(
+        _("body"),
+        blank=True,
+        help_text=_(
+            "Paragraphs, subheads, emphasis, links, lists, quotes and the article's pictures; cleaned on save."
+        ),
+    )
     initials = models.CharField(
         _("editors' initials"), max_length=100, blank=True, help_text=_("As printed under the article, e.g. ف.ي/أ.ح.")
     )

@@ -122,7 +122,7 @@ class EditLockTests(TestCase):
         self.client.force_login(self.anna)
         self.assertEqual(self.client.post(lock_url).json()["mine"], True)
         self.client.force_login(self.omar)
-        self.assertEqual(self.client.post(lock_url).json(), {"mine": False, "holder": "anna"})
+        self.assertEqual(self.client.post(lock_url).json(), {"mine": False, "holder": "anna", "others": ["anna"]})
         self.assertEqual(self.client.get(lock_url).status_code, 405)
 
     def test_save_and_leave_releases_the_lock(self):

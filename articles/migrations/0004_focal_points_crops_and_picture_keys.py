@@ -108,4 +108,39 @@ class Migration(migrations.Migration):
                 fields=("image", "crop", "width", "format"), name="unique_rendition_crop"
             ),
         ),
+        migrations.AlterField(
+            model_name="article",
+            name="body",
+            field=models.TextField(
+                blank=True,
+                help_text=(
+                    "Paragraphs, subheads, emphasis, links, lists, quotes and the article's pictures; cleaned on save."
+                ),
+                verbose_name="body",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="article",
+            name="body_ar",
+            field=models.TextField(
+                blank=True,
+                help_text=(
+                    "Paragraphs, subheads, emphasis, links, lists, quotes and the article's pictures; cleaned on save."
+                ),
+                null=True,
+                verbose_name="body",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="article",
+            name="body_de",
+            field=models.TextField(
+                blank=True,
+                help_text=(
+                    "Paragraphs, subheads, emphasis, links, lists, quotes and the article's pictures; cleaned on save."
+                ),
+                null=True,
+                verbose_name="body",
+            ),
+        ),
     ]
