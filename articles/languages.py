@@ -100,6 +100,16 @@ def newsroom_time(value):
     return f"{formats.date_format(value, 'DATE_FORMAT')}, {value:%H:%M} {zone}".strip()
 
 
+def short_time(value):
+    """A moment in a list, short: the time alone today, the date alone before (in the newsroom's time zone)."""
+    if not value:
+        return ""
+    value = timezone.localtime(value) if timezone.is_aware(value) else value
+    if value.date() == timezone.localdate():
+        return f"{value:%H:%M}"
+    return formats.date_format(value, "SHORT_DATE_FORMAT")
+
+
 def field(name, code):
     return build_localized_fieldname(name, code)
 

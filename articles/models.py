@@ -697,7 +697,7 @@ class Article(models.Model):
         """The desk's view of one language version (VersionState): its state, the time that matters, expiry."""
         now = now or timezone.now()
         if not self.has_language(language):
-            return VersionState("missing", gettext("missing"))
+            return VersionState("missing", gettext("not written yet"))
         status = self.status_in(language)
         notes = []
         embargoed = self.embargoed_until is not None and self.embargoed_until > now

@@ -6,7 +6,7 @@ from pathlib import Path
 from unittest import skipUnless
 
 from django.conf import settings
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import override_settings
@@ -14,6 +14,7 @@ from django.utils import timezone
 from PIL import Image as PILImage
 
 from articles.models import Article, ArticleSource, Caption, Category, Image, Placement, Source
+from workflow.roles import ROLES
 
 # Real inputs live beside the project in ../shared and are read at run time; tests of them skip, saying so, without it.
 SHARED = Path(settings.BASE_DIR).parent / "shared"
@@ -94,11 +95,25 @@ def make_article(languages=("ar", "de"), publish=(), sources=(), images=0, categ
     return article
 
 
+def make_roles():
+    """The role groups as the data migration makes them; live-server tests empty the tables after each test."""
+    for name, permissions in ROLES.items():
+        group, _created = Group.objects.get_or_create(name=name)
+        wanted = [permission.split(".") for permission in permissions]
+        group.permissions.set(
+            permission
+            for permission in Permission.objects.select_related("content_type")
+            if [permission.content_type.app_label, permission.codename] in wanted
+        )
+
+
 def make_user(username, group=None, **kwargs):
     """A staff user, in the named role group (reporter, editor, chief editor) when given."""
 
     user = User.objects.create_user(username=username, password="pw-" + username, is_staff=True, **kwargs)
     if group:
+        if not Group.objects.filter(name=group).exists():
+            make_roles()
         user.groups.add(Group.objects.get(name=group))
     return user
 

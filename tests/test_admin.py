@@ -122,7 +122,7 @@ class ArticleListTests(AdminTestCase):
         make_article(headline_de="Beide Sprachen", publish=("de",))
         url = reverse("admin:articles_article_changelist")
         html = self.client.get(url).content.decode()
-        self.assertOnPage("missing-language", html)
+        self.assertOnPage("state-missing", html)
         self.assertOnPage("Import", html)
         self.assertContains(self.client.get(url, {"status_de": "missing"}), "خبر عربي فقط")
         self.assertNotContains(self.client.get(url, {"status_de": "published"}), "خبر عربي فقط")

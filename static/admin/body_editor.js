@@ -243,15 +243,22 @@ const pictureChooser = (editor, language, labels, wrapper) => {
 }
 
 // --- paste: Word and agency HTML cut down to text, paragraphs, lists and emphasis --------------------------------
+// Style attributes and elements are renamed or removed before the HTML is parsed at all: parsing them, even in a
+// document of its own, counts as applying inline styles under the Content-Security-Policy.
+const withoutInlineStyles = (html) =>
+  html
+    .replace(/<style[\s\S]*?<\/style\s*>/gi, "")
+    .replace(/<[^>]+>/g, (tag) => tag.replace(/(\s)style(\s*=)/gi, "$1data-style$2"))
+
 export const cleanPastedHTML = (html) => {
-  const page = new DOMParser().parseFromString(html, "text/html")
+  const page = new DOMParser().parseFromString(withoutInlineStyles(html), "text/html")
   const walker = page.createTreeWalker(page.body, NodeFilter.SHOW_COMMENT)
   const comments = []
   while (walker.nextNode()) { comments.push(walker.currentNode) }
   comments.forEach((comment) => comment.remove())
   for (const element of [...page.body.querySelectorAll("*")]) {
     const tag = element.tagName.toLowerCase()
-    const style = element.getAttribute("style") || ""
+    const style = element.getAttribute("data-style") || ""
     if (tag.includes(":") || ["style", "script", "meta", "link", "img", "xml", "title"].includes(tag)) {
       // Word's <o:p>, its bullet markers and anything that is not text.
       element.replaceWith(...(tag.includes(":") ? element.childNodes : []))
@@ -266,7 +273,8 @@ export const cleanPastedHTML = (html) => {
   // Word writes list items as paragraphs of class MsoListParagraph...: make them one list again.
   let list = null
   for (const paragraph of [...page.body.querySelectorAll("p")]) {
-    const isItem = /MsoListParagraph/i.test(paragraph.className) || /mso-list:/i.test(paragraph.getAttribute("style") || "")
+    const isItem =
+      /MsoListParagraph/i.test(paragraph.className) || /mso-list:/i.test(paragraph.getAttribute("data-style") || "")
     if (!isItem) { list = null; continue }
     if (!list || list.nextSibling !== paragraph) {
       list = page.createElement("ul")
