@@ -12,14 +12,18 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+import reversion
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.cache import cache
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image as PILImage
+from reversion.models import Version
 
 from articles.models import Article, Caption, Placement, Status
+from interchange.models import PendingUpdate
 from tests.browser import DESKTOP, PHONE, BrowserTestCase
 from tests.factories import make_article, make_source, make_user
 from workflow.models import EditLock
@@ -342,3 +346,130 @@ class LockBrowserTests(DeskBrowserTestCase):
         self.screenshot(page, "desk_lock_taken_over")
         self.assertNoConsoleProblems(page)
         self.assertNoThirdPartyRequests(page)
+
+
+class DeskPagesTests(DeskBrowserTestCase):
+    """The desk's pages at phone and desktop width in the Arabic and the German admin: nothing overflows, overlaps
+    or is clipped, names of the other direction are isolated, no error, no other host."""
+
+    def setUp(self):
+        cache.clear()
+        self.editor = make_user("lina", "chief editor", first_name="Lina", last_name="Haddad")
+        now = timezone.now()
+        self.live = make_article(
+            publish=["ar", "de"],
+            images=1,
+            sources=[make_source("dpa", "د ب أ", "dpa")],
+            headline_de="Faktencheck: Stimmt das wirklich?",
+            expires_at=now + timezone.timedelta(hours=20),
+        )
+        with reversion.create_revision():
+            reversion.set_user(self.editor)
+            self.live.body_ar = "<p>قالت الوزارة إن الاجتماع انتهى.</p><p>فقرة ثانية.</p>"
+            self.live.save()
+        with reversion.create_revision():
+            reversion.set_user(self.editor)
+            self.live.body_ar = "<p>قالت الوزارة اليوم إن الاجتماع انتهى.</p><p>فقرة ثانية.</p>"
+            self.live.embargoed_until = now + timezone.timedelta(hours=3)
+            self.live.save()
+        self.draft = make_article(languages=["de"], headline_de="Neuer Haushalt beschlossen", status_de=Status.REVIEW)
+        scheduled = make_article(headline_de="Wahlergebnis am Abend")
+        for language in ("ar", "de"):
+            scheduled.set_status(language, Status.SCHEDULED, scheduled_at=now + timezone.timedelta(hours=5))
+        scheduled.save()
+        self.pending = PendingUpdate.objects.create(
+            article=self.draft,
+            language="de",
+            source_format="ninjs",
+            source_version="4",
+            fingerprint="c" * 64,
+            payload={"headline": "Neuer Haushalt endgültig beschlossen", "teaser": "", "body_html": "<p>Text.</p>"},
+        )
+
+    def pages(self):
+        versions = list(Version.objects.get_for_object(self.live))
+        return {
+            "desk": reverse("admin:index"),
+            "list": reverse("admin:articles_article_changelist"),
+            "change": reverse("admin:articles_article_change", args=[self.live.pk]),
+            "preview": reverse("admin:articles_article_preview", args=[self.live.pk]),
+            "history": reverse("admin:articles_article_history", args=[self.live.pk]),
+            "compare": reverse("admin:articles_article_compare", args=[self.live.pk])
+            + f"?a={versions[1].pk}&b={versions[0].pk}",
+            "agency": reverse("admin:interchange_pendingupdate_change", args=[self.pending.pk]),
+        }
+
+    def check_layout(self, page, name):
+        width = page.viewport_size["width"]
+        overflow = page.evaluate(
+            """() => [...document.querySelectorAll('#container *')].filter(e => {
+                   const box = e.getBoundingClientRect();
+                   return box.width && (box.right > innerWidth + 1 || box.left < -1)
+                       && !e.closest('.results, .tabular, .prose-menubar, .visually-hidden');
+               }).map(e => e.tagName + '.' + e.className + ' ' + (e.id || e.textContent.trim().slice(0, 40)))"""
+        )
+        self.assertEqual(overflow, [], f"{name} at {width}px overflows the screen")
+        # Nor does a field stick out of its section (which would cut it off).
+        cut = page.evaluate(
+            """() => [...document.querySelectorAll('#content :is(input:not([type=hidden]), textarea, select)')]
+                   .filter(field => field.offsetParent && field.closest('.module')
+                       && !field.closest('.prose-editor, .results, .tabular')).filter(field => {
+                       const box = field.getBoundingClientRect();
+                       const section = field.closest('.module').getBoundingClientRect();
+                       return box.left < section.left - 1 || box.right > section.right + 1;
+                   }).map(field => field.name)"""
+        )
+        self.assertEqual(cut, [], f"{name} at {width}px cuts fields off")
+        tools = page.locator(".object-tools").first
+        for note in page.locator(".errornote").all():
+            if tools.count() and tools.is_visible() and note.is_visible():
+                a, b = tools.bounding_box(), note.bounding_box()
+                apart = a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"]
+                apart = apart or a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"]
+                self.assertTrue(apart, f"{name}: buttons drawn over a warning")
+        clipped = page.evaluate(
+            """() => [...document.querySelectorAll('#result_list td, #result_list th')]
+                   .filter(cell => cell.offsetParent && cell.scrollWidth > cell.clientWidth + 1)
+                   .map(cell => cell.className)"""
+        )
+        self.assertEqual(clipped, [], f"{name}: clipped list columns")
+
+    def test_desk_pages_at_phone_and_desktop_width_in_arabic_and_german(self):
+        for locale in ("ar", "de"):
+            for viewport, size in ((PHONE, "phone"), (DESKTOP, "desktop")):
+                page = self.logged_in_page(self.editor, viewport=viewport, locale=locale)
+                for name, path in self.pages().items():
+                    with self.subTest(locale=locale, size=size, page=name):
+                        response = page.goto(self.live_server_url + path)
+                        self.assertEqual(response.status, 200)
+                        page.wait_for_load_state("networkidle")
+                        self.screenshot(page, f"desk_{name}_{locale}_{size}")
+                        self.check_layout(page, name)
+                self.assertNoConsoleProblems(page)
+                self.assertNoThirdPartyRequests(page)
+
+    def test_names_of_the_other_direction_are_isolated_and_lists_use_the_arabic_comma(self):
+        page = self.logged_in_page(self.editor, locale="ar")
+        page.goto(self.live_server_url + reverse("admin:articles_article_change", args=[self.live.pk]))
+        self.assertEqual(page.locator("html").get_attribute("dir"), "rtl")
+        self.assertIn("\u2068", page.title())
+        self.assertEqual(page.locator(".breadcrumbs bdi").inner_text(), str(self.live))
+        self.assertEqual(page.locator("#content h2 bdi").first.inner_text(), str(self.live))
+        # The German headline inside the Arabic message keeps its question mark at its end.
+        page.goto(self.live_server_url + reverse("admin:articles_article_changelist"))
+        isolation = page.locator("#result_list th a").first.evaluate("a => getComputedStyle(a).unicodeBidi")
+        self.assertEqual(isolation, "plaintext")
+
+    def test_the_language_switch_sticks_to_the_editor(self):
+        page = self.logged_in_page(self.editor, locale="ar")
+        page.goto(self.live_server_url + reverse("admin:index"))
+        self.assertEqual(page.locator("html").get_attribute("lang"), "ar")
+        page.locator(".admin-language button[value=en]").click()
+        page.wait_for_load_state()
+        self.assertEqual(page.locator("html").get_attribute("lang"), "en")
+        self.assertEqual(page.locator("#site-name").inner_text(), settings.SITE_NAME)
+        # A new session (another browser) of the same editor speaks English too.
+        other = self.logged_in_page(self.editor, locale="de")
+        other.goto(self.live_server_url + reverse("admin:index"))
+        self.assertEqual(other.locator("html").get_attribute("lang"), "en")
+        self.assertEqual(other.locator("html").get_attribute("dir"), "ltr")
