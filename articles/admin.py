@@ -7,6 +7,7 @@ search. The article admin that editors use is this one with the workflow's mixin
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Prefetch
 from django.forms.widgets import Script
 from django.urls import reverse
@@ -291,7 +292,7 @@ class ImageAdminForm(forms.ModelForm):
 
     def clean_file(self):
         file = self.cleaned_data.get("file")
-        if file and not getattr(file, "_committed", True):
+        if isinstance(file, UploadedFile):
             stored = Image.stored_copy_of(file)
             if stored is not None and stored.pk != self.instance.pk:
                 raise ValidationError(
