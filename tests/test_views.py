@@ -517,3 +517,18 @@ class PreviewTests(TestCase):
                 content = b"".join(response) if response.streaming else response.content
                 self.assertNotIn(b"preview", content)
                 self.assertNotIn("Entwurf für morgen".encode(), content)
+
+
+@temporary_media()
+class TeaserCropTests(TestCase):
+    def test_cards_show_the_wide_crop_cut_around_the_focal_point(self):
+        cache.clear()
+        article = make_article(publish=["de"], images=1)
+        image = article.captions.get().image
+        image.file = picture_upload(width=1200, height=900)
+        image.save()
+        wide = {rendition.file.url for rendition in image.get_renditions("16:9")}
+        html = self.client.get("/de/").content.decode()
+        card = lxml_html.fromstring(html).xpath('//li[contains(@class, "card")]//img')[0]
+        self.assertIn(card.get("src"), wide)
+        self.assertEqual(int(card.get("width")) * 9, int(card.get("height")) * 16)

@@ -49,11 +49,14 @@ def json_ld(data):
 
 
 @register.inclusion_tag("reader/_picture.html")
-def picture(image, sizes="100vw", alt="", loading="lazy", fetchpriority=""):
-    """A `<picture>` with WebP and JPEG srcsets and intrinsic size, or nothing when the image has no file yet."""
+def picture(image, sizes="100vw", alt="", loading="lazy", fetchpriority="", crop=""):
+    """
+    A `<picture>` with WebP and JPEG srcsets and intrinsic size, or nothing when the image has no file yet; `crop`
+    ("16:9", "1:1") shows the teaser crop cut around the picture's focal point.
+    """
     return {
         "image": image,
-        "picture": image.picture if image else None,
+        "picture": (image.picture_of(crop) if crop else image.picture) if image else None,
         "sizes": sizes,
         "alt": alt,
         "loading": loading,
