@@ -11,7 +11,9 @@ from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission, User
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import TestCase, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from lxml import html as lxml_html
@@ -609,3 +611,19 @@ class AdminLanguageTests(TestCase):
         missing = response.context["workflow"][0]["missing"]
         self.assertIn("، ", missing)
         self.assertNotIn(", ", missing)
+
+
+class ArticleListQueryTests(AdminTestCase):
+    def test_the_state_columns_cost_no_query_per_row(self):
+        url = reverse("admin:articles_article_changelist")
+        make_article(publish=["de"], embargoed_until=timezone.now() + timedelta(hours=1))
+        self.client.get(url)  # the session and the content types are cached after the first page
+        with CaptureQueriesContext(connection) as one:
+            self.client.get(url)
+        for number in range(6):
+            make_article(publish=["ar"], expires_at=timezone.now() + timedelta(days=number + 1))
+        with CaptureQueriesContext(connection) as seven:
+            response = self.client.get(url)
+        self.assertContains(response, "state-embargoed")
+        self.assertContains(response, "expires")
+        self.assertEqual(len(seven), len(one))
