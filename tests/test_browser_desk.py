@@ -141,9 +141,15 @@ class EditorPathTests(DeskBrowserTestCase):
         self.editor = make_user("lina", "editor", first_name="Lina", last_name="Haddad")
 
     def test_import_translate_picture_preview_and_publish_in_eight_actions(self):
+        self.walk_the_path(DESKTOP, "desktop")
+
+    def test_the_same_path_on_a_phone(self):
+        self.walk_the_path(PHONE, "phone")
+
+    def walk_the_path(self, viewport, size):
         item = Path(tempfile.mkdtemp()) / "dpa-solarpark.json"
         item.write_text(json.dumps(DPA_ITEM, ensure_ascii=False), encoding="utf-8")
-        page = self.logged_in_page(self.editor)
+        page = self.logged_in_page(self.editor, viewport=viewport)
         actions = ActionCounter(page)
         page.goto(self.live_server_url + reverse("admin:index"))
 
@@ -162,7 +168,7 @@ class EditorPathTests(DeskBrowserTestCase):
         actions.type_into(
             arabic_body, "بدأت شركة المرافق البلدية بناء حديقة للطاقة الشمسية.\nتقام المحطة في حفرة حصى سابقة."
         )
-        self.screenshot(page, "desk_translated_desktop")
+        self.screenshot(page, f"desk_path_translated_{size}")
 
         # 5-6: a picture dropped on the pictures section, and its subject clicked as the focal point.
         actions.choose_file(page.locator(".picture-drop input[type=file]"), self.picture_file())
@@ -170,7 +176,7 @@ class EditorPathTests(DeskBrowserTestCase):
         preview.wait_for()
         box = preview.bounding_box()
         actions.click(preview, position={"x": box["width"] * 0.85, "y": box["height"] * 0.35})
-        self.screenshot(page, "desk_picture_desktop")
+        self.screenshot(page, f"desk_path_picture_{size}")
 
         # 7: saved and previewed: both language versions in the article page's own template.
         actions.click(page.locator("input[name=_preview]"))
@@ -186,7 +192,7 @@ class EditorPathTests(DeskBrowserTestCase):
         arabic = next(frame for url, frame in frames.items() if "/ar/" in url)
         self.assertEqual(arabic.locator("h1").inner_text(), "البلدية تبني حديقة شمسية جديدة على نهر الراين")
         self.assertEqual(arabic.locator("html").get_attribute("dir"), "rtl")
-        self.screenshot(page, "desk_preview_desktop")
+        self.screenshot(page, f"desk_path_preview_{size}")
 
         # 8: both published from the preview.
         actions.click(page.locator("button[value='all:publish']"))
@@ -205,7 +211,7 @@ class EditorPathTests(DeskBrowserTestCase):
         with square.file.open("rb") as file, PILImage.open(file) as cropped:
             colours = cropped.convert("RGB").getcolors(maxcolors=1 << 16)
         self.assertTrue(any(red > 180 and blue < 90 for _count, (red, _green, blue) in colours))
-        self.screenshot(page, "desk_published_desktop")
+        self.screenshot(page, f"desk_path_published_{size}")
         self.assertNoConsoleProblems(page)
         self.assertNoThirdPartyRequests(page)
 

@@ -380,4 +380,3 @@ if (group) {
   group.addEventListener("input", redraw)
   group.addEventListener("change", redraw)
 }
-window.NewsroomBodyEditors = editors
