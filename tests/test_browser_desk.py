@@ -479,3 +479,22 @@ class DeskPagesTests(DeskBrowserTestCase):
         other.goto(self.live_server_url + reverse("admin:index"))
         self.assertEqual(other.locator("html").get_attribute("lang"), "en")
         self.assertEqual(other.locator("html").get_attribute("dir"), "ltr")
+
+    def test_refused_bulk_actions_are_warnings_without_ticks_and_inlines_are_not_monospace(self):
+        incomplete = make_article(languages=["de"], teaser_de="")
+        page = self.logged_in_page(self.editor, locale="en")
+        page.goto(self.live_server_url + reverse("admin:articles_article_changelist"))
+        page.locator(f"input.action-select[value='{incomplete.pk}']").check()
+        page.locator("select[name=action]").select_option("publish_selected")
+        page.locator("button[name=index]").click()
+        page.wait_for_load_state()
+        refusal = page.locator(".messagelist li.warning")
+        self.assertIn("not changed", refusal.inner_text())
+        self.assertEqual(page.locator(".messagelist li.success").count(), 0)
+        ticks = refusal.locator("li").evaluate_all("items => items.map(i => getComputedStyle(i).backgroundImage)")
+        self.assertTrue(ticks)
+        self.assertEqual(set(ticks), {"none"})
+        page.goto(self.live_server_url + reverse("admin:articles_article_change", args=[self.live.pk]))
+        for group in page.locator(".inline-group").all():
+            self.assertNotIn("monospace", group.evaluate("g => getComputedStyle(g).fontFamily"))
+        self.assertNoConsoleProblems(page)
