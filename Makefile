@@ -5,6 +5,9 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 EDITOR_USER ?= editor
+# The settings are secure by default (DEBUG off, SECRET_KEY required); make is the developer's tool, so its commands
+# run with DEBUG=1 unless the environment says otherwise.
+export DEBUG ?= 1
 
 .PHONY: install run test test-fast lint format migrate messages bench clean
 

@@ -3,6 +3,8 @@
 import multiprocessing
 import os
 
+from gunicorn.glogging import Logger
+
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
 # Threads let a worker overlap database and cache waits without the memory of more processes.
@@ -18,3 +20,16 @@ max_requests_jitter = 500
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+class ProbeQuietLogger(Logger):
+    """The access log without load balancers' health probes, which would drown the lines that matter."""
+
+    PROBES = ("/healthz", "/readyz")
+
+    def access(self, resp, req, environ, request_time):
+        if environ.get("PATH_INFO") not in self.PROBES:
+            super().access(resp, req, environ, request_time)
+
+
+logger_class = ProbeQuietLogger

@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch
 from django.forms.widgets import Script
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -17,10 +17,11 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin, TranslationInlineModelAdmin
 from modeltranslation.fields import TranslationField
+from reversion.admin import VersionAdmin
 
 from . import languages
 from .forms import CaptionForm
-from .models import ArticleSource, Caption, Category, Image, Source, Status
+from .models import ArticleSource, Caption, Category, Image, Source, Status, Topic
 from .widgets import BodyEditorWidget
 
 
@@ -78,6 +79,11 @@ class CaptionInline(BilingualMixin, TranslationInlineModelAdmin, admin.StackedIn
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("image").prefetch_related("image__renditions")
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form = type(formset.form.__name__, (formset.form,), {"editor": request.user})
+        return formset
 
     @admin.display(description=_("picture"))
     def picture(self, obj):
@@ -167,7 +173,7 @@ class ArticleAdmin(BilingualMixin, TranslationAdmin):
         "source_identifier",
         "search_text",
     ]
-    autocomplete_fields = ["categories", "related"]
+    autocomplete_fields = ["categories", "topics", "related"]
     readonly_fields = [
         "source_identifier",
         "source_format",
@@ -197,7 +203,7 @@ class ArticleAdmin(BilingualMixin, TranslationAdmin):
                 ]
             },
         ),
-        (_("Classification"), {"fields": ["categories", "related", ("byline", "dateline")]}),
+        (_("Classification"), {"fields": ["categories", "topics", "related", ("byline", "dateline")]}),
         (
             _("Origin"),
             {
@@ -290,6 +296,20 @@ class ImageAdminForm(forms.ModelForm):
         model = Image
         fields = "__all__"  # noqa: DJ007 - the admin narrows the form to its fields
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("focal_x", "focal_y"):
+            if name in self.fields:
+                # Left empty, the focal point stays where it is (the middle for a new picture).
+                self.fields[name].required = False
+
+    def clean(self):
+        cleaned_data = super().clean()
+        for name in ("focal_x", "focal_y"):
+            if name in cleaned_data and cleaned_data[name] is None:
+                cleaned_data[name] = getattr(self.instance, name)
+        return cleaned_data
+
     def clean_file(self):
         file = self.cleaned_data.get("file")
         if isinstance(file, UploadedFile):
@@ -307,9 +327,32 @@ class ImageAdminForm(forms.ModelForm):
         return file
 
 
+@admin.register(Topic)
+class TopicAdmin(BilingualMixin, TranslationAdmin):
+    """Topics as imports created them, one language each; named in the other language too, a topic has a page there."""
+
+    list_display = [*languages.fields("name"), "article_count", "created_at"]
+    search_fields = [*languages.fields("name"), *languages.fields("slug")]
+    fields = [languages.fields("name"), languages.fields("slug")]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(number_of_articles=Count("articles"))
+
+    @admin.display(description=_("articles"), ordering="number_of_articles")
+    def article_count(self, obj):
+        return obj.number_of_articles
+
+
 @admin.register(Image)
-class ImageAdmin(BilingualMixin, TranslationAdmin):
+class ImageAdmin(BilingualMixin, VersionAdmin, TranslationAdmin):
+    """
+    Pictures, each change kept as a revision naming the editor. A picture a live or scheduled article shows is
+    changed only by those who may publish (its file, credit and alt text are what readers see); others see it
+    read-only. An upload already in the archive is refused, naming the stored picture.
+    """
+
     form = ImageAdminForm
+
     list_display = ["thumbnail", "archive_title", "credit", "has_file", "width", "height", "created_at"]
     search_fields = ["archive_title", "credit", *languages.fields("alt_text"), "content_hash", "source_identifier"]
     readonly_fields = ["thumbnail", "width", "height", "content_hash", "created_at"]
@@ -318,10 +361,21 @@ class ImageAdmin(BilingualMixin, TranslationAdmin):
         "thumbnail",
         ("archive_title", "credit"),
         languages.fields("alt_text"),
+        ("focal_x", "focal_y"),
         ("width", "height"),
         ("source_identifier", "remote_url"),
         ("content_hash", "created_at"),
     ]
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        return obj is None or obj.may_be_changed_by(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        if not super().has_delete_permission(request, obj):
+            return False
+        return obj is None or obj.may_be_changed_by(request.user)
 
     @admin.display(description=_("has file"), boolean=True)
     def has_file(self, obj):

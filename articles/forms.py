@@ -50,6 +50,8 @@ class CaptionForm(forms.ModelForm, AltTextFields):
     focal_x = forms.FloatField(min_value=0, max_value=1, required=False, widget=forms.HiddenInput)
     focal_y = forms.FloatField(min_value=0, max_value=1, required=False, widget=forms.HiddenInput)
 
+    editor = None  # the requesting user, set by CaptionInline.get_formset
+
     class Meta:
         model = Caption
         fields = ["image", "key", "placement", "position", *languages.fields("text")]
@@ -82,6 +84,17 @@ class CaptionForm(forms.ModelForm, AltTextFields):
             self.reused = Image.stored_copy_of(upload)
         elif not cleaned_data.get("image") and not self.errors:
             raise ValidationError(gettext("Upload a picture or choose one from the archive."), code="required")
+        image = self.reused or cleaned_data.get("image")
+        changed = set(self.changed_data) & set(IMAGE_FIELDS)
+        if image is not None and changed and self.editor is not None and not image.may_be_changed_by(self.editor):
+            # The one rule: what a live or scheduled article shows is changed only by those who may publish.
+            raise ValidationError(
+                gettext(
+                    "This picture is shown in a live or scheduled article: only an editor who may publish can "
+                    "change its credit, alt text, archive title or focal point."
+                ),
+                code="published_picture",
+            )
         return cleaned_data
 
     def picture(self):

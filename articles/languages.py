@@ -129,4 +129,10 @@ def name(code):
 
 
 def direction(code):
-    return get(code).direction if code in CODES else "auto"
+    """`rtl` or `ltr` for a language Django knows (agency copy comes in many), else `auto` for the browser to tell."""
+    if code in CODES:
+        return get(code).direction
+    try:
+        return "rtl" if get_language_info(code)["bidi"] else "ltr"
+    except KeyError:
+        return "auto"

@@ -133,6 +133,64 @@ class Category(models.Model):
         return getattr(self, localized("name", language)) or ""
 
 
+class TopicQuerySet(models.QuerySet):
+    def named_in(self, language):
+        """Topics that have a name in `language`: only these have a page and a feed in it."""
+        return self.exclude(**{localized("name", language): ""}).exclude(
+            **{f"{localized('name', language)}__isnull": True}
+        )
+
+
+class Topic(models.Model):
+    """
+    What an article is about, as agencies and DW pages tag it (keywords, subjects, DW's topic links): kept per
+    language, because an agency's German keyword is no Arabic one until an editor names it in Arabic too.
+    """
+
+    name = models.CharField(_("name"), max_length=150, blank=True)
+    slug = models.SlugField(_("slug"), max_length=160, allow_unicode=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = TopicQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
+        # One topic per spelling and language: imports find a topic by its slug in the item's language.
+        constraints = [
+            models.UniqueConstraint(
+                fields=[localized("slug", code)],
+                condition=~models.Q(**{localized("slug", code): ""}),
+                name=f"unique_topic_slug_{code}",
+            )
+            for code in LANGUAGE_CODES
+        ]
+
+    def __str__(self):
+        return names_in_all_languages(self, "name") or str(self.pk)
+
+    def save(self, *args, **kwargs):
+        for language in LANGUAGE_CODES:
+            name = getattr(self, localized("name", language))
+            if name and not getattr(self, localized("slug", language)):
+                setattr(self, localized("slug", language), self.slug_for(name))
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self, language=None):
+        language = language or languages.DEFAULT
+        with override(language):
+            return reverse("reader:topic", kwargs={"slug": getattr(self, localized("slug", language)) or self.pk})
+
+    def display_name(self, language):
+        return getattr(self, localized("name", language)) or ""
+
+    @staticmethod
+    def slug_for(name):
+        """The slug a topic named `name` has (and is found by) in any language."""
+        return slugify(name, allow_unicode=True)[:160].strip("-")
+
+
 def image_upload_to(instance, filename):
     now = timezone.now()
     return f"images/{now:%Y/%m}/{filename}"
@@ -193,10 +251,18 @@ class Image(models.Model):
         if is_new_file or (not self.file and not adding):
             # Renditions are made here, when a file arrives, so no reader's request ever resizes a picture.
             self.delete_renditions()
+        if is_new_file:
+            try:
+                self.ensure_renditions()
+            except Exception:
+                # A picture that cannot be rendered leaves nothing behind: neither renditions nor its file (the
+                # row goes with the caller's transaction).
+                self.delete_renditions()
+                self.file.delete(save=False)
+                raise
         elif focus_moved and self.file:
-            self.delete_renditions(crops_only=True)
-        if is_new_file or (focus_moved and self.file):
-            self.ensure_renditions()
+            # New crops are made before the old ones go, so a failure leaves the picture as it was.
+            self.rebuild_renditions(crops_only=True)
 
     @classmethod
     def from_db(cls, db, field_names, values):
@@ -232,6 +298,15 @@ class Image(models.Model):
         if self.file and not getattr(self.file, "_committed", True):
             renditions.validate_image_file(self.file)
 
+    def may_be_changed_by(self, user):
+        """
+        Like an article's: once an article that shows this picture is live or scheduled in any language, changing
+        the picture (its file, credit, alt text or focal point) changes what readers see, and needs publishing.
+        """
+        if self.pk is None or user.has_perm(PUBLISH_PERMISSION):
+            return True
+        return not Article.objects.filter(captions__image=self).public_or_scheduled().exists()
+
     def get_renditions(self, crop=renditions.ORIGINAL):
         """
         This picture's renditions of one crop (uncropped by default), narrowest first; uses the prefetch cache when
@@ -250,32 +325,57 @@ class Image(models.Model):
         if not self.file:
             return []
         existing = {(rendition.crop, rendition.width, rendition.format) for rendition in self.renditions.all()}
-        with self.file.open("rb") as file, PILImage.open(file) as original:
-            picture = renditions.prepare(original)
-            for width in renditions.target_widths(picture.width):
-                self._store_renditions(picture, renditions.ORIGINAL, width, existing)
-            for crop, ratio in renditions.CROPS.items():
-                cropped = renditions.crop_to_ratio(picture, ratio, self.focus)
-                for width in renditions.crop_widths(crop, cropped.width):
-                    self._store_renditions(cropped, crop, width, existing)
-        self.forget_prefetched_renditions()
+        self.store_renditions(self.render_renditions(skip=existing))
         return list(self.renditions.all())
 
-    def _store_renditions(self, picture, crop, width, existing):
-        formats = [fmt for fmt in renditions.FORMATS if (crop, width, fmt) not in existing]
-        if not formats:
-            return
-        resized = renditions.resize_to_width(picture, width)
-        name = f"{self.pk}-{crop.replace(':', 'x')}-{width}" if crop else f"{self.pk}-{width}"
-        for fmt in formats:
+    def rebuild_renditions(self, crops_only=False):
+        """
+        Make every rendition again (or only the teaser crops, after the focal point moved); the old ones are deleted
+        only once the new ones are made.
+        """
+        made = self.render_renditions(crops_only=crops_only)  # raises if the original is missing or damaged
+        self.delete_renditions(crops_only=crops_only)
+        self.store_renditions(made)
+        return list(self.renditions.all())
+
+    def render_renditions(self, skip=(), crops_only=False):
+        """
+        The encoded renditions this picture lacks, as (crop, width, height, format, bytes): every width of the whole
+        picture and of each teaser crop around the focal point. Reads the original once.
+        """
+        made = []
+
+        def add(picture, crop, widths):
+            for width in widths:
+                formats = [fmt for fmt in renditions.FORMATS if (crop, width, fmt) not in skip]
+                if not formats:
+                    continue
+                resized = renditions.resize_to_width(picture, width)
+                made.extend(
+                    (crop, resized.width, resized.height, fmt, renditions.encode(resized, fmt)) for fmt in formats
+                )
+
+        with self.file.open("rb") as file, PILImage.open(file) as original:
+            picture = renditions.prepare(original)
+            if not crops_only:
+                add(picture, renditions.ORIGINAL, renditions.target_widths(picture.width))
+            for crop, ratio in renditions.CROPS.items():
+                cropped = renditions.crop_to_ratio(picture, ratio, self.focus)
+                add(cropped, crop, renditions.crop_widths(crop, cropped.width))
+        return made
+
+    def store_renditions(self, made):
+        for crop, width, height, fmt, data in made:
+            name = f"{self.pk}-{crop.replace(':', 'x')}-{width}" if crop else f"{self.pk}-{width}"
             Rendition.objects.create(
                 image=self,
                 crop=crop,
-                width=resized.width,
-                height=resized.height,
+                width=width,
+                height=height,
                 format=fmt,
-                file=ContentFile(renditions.encode(resized, fmt), name=f"{name}.{renditions.EXTENSIONS[fmt]}"),
+                file=ContentFile(data, name=f"{name}.{renditions.EXTENSIONS[fmt]}"),
             )
+        self.forget_prefetched_renditions()
 
     def delete_renditions(self, crops_only=False):
         if self.pk is None:
@@ -396,6 +496,14 @@ class VersionState:
         return " · ".join([self.label, *self.notes])
 
 
+def text_digest(headline, teaser, body):
+    """The digest of a text (an article's language version or an agency item) that translations compare."""
+    digest = hashlib.sha256()
+    for part in (headline, teaser, body):
+        digest.update((part or "").strip().encode() + b"\x00")
+    return digest.hexdigest()
+
+
 def generate_short_code():
     return "".join(secrets.choice(SHORT_CODE_ALPHABET) for _ in range(SHORT_CODE_LENGTH))
 
@@ -474,6 +582,13 @@ class ArticleQuerySet(models.QuerySet):
         """Language versions readers may see now (`published_condition`)."""
         return self.filter(published_condition(language, now or timezone.now()))
 
+    def public_or_scheduled(self):
+        """Articles with a language version that is live or scheduled (`Article.is_public_or_scheduled`)."""
+        condition = models.Q()
+        for language in LANGUAGE_CODES:
+            condition |= models.Q(**{f"{localized('status', language)}__in": [Status.PUBLISHED, Status.SCHEDULED]})
+        return self.filter(condition)
+
     def missing_language(self, language):
         """Articles that have no text at all in `language`."""
         headline = localized("headline", language)
@@ -500,6 +615,20 @@ class ArticleQuerySet(models.QuerySet):
     def search(self, query, language):
         """Articles whose `language` version matches `query`, best match first; Arabic folded by `normalize`."""
         return search.search_articles(self, query, language)
+
+    def create_many(self, articles):
+        """
+        Insert new articles in one query (an import file's), each prepared as `save()` prepares it and announced by
+        the same `post_save` signal, so whatever listens (the page cache) hears of each.
+        """
+        for article in articles:
+            article.prepare_save()
+        created = self.bulk_create(articles)
+        for article in created:
+            models.signals.post_save.send(
+                sender=self.model, instance=article, created=True, update_fields=None, raw=False, using=self.db
+            )
+        return created
 
 
 class Article(models.Model):
@@ -535,6 +664,7 @@ class Article(models.Model):
         Source, verbose_name=_("sources"), through="ArticleSource", blank=True, related_name="articles"
     )
     categories = models.ManyToManyField(Category, verbose_name=_("categories"), blank=True, related_name="articles")
+    topics = models.ManyToManyField(Topic, verbose_name=_("topics"), blank=True, related_name="articles")
     related = models.ManyToManyField(
         "self", verbose_name=_("related articles"), blank=True, symmetrical=False, related_name="related_from"
     )
@@ -568,6 +698,9 @@ class Article(models.Model):
     )
     # Per language (translation.py): the version's text folded like queries are, for the reader's search.
     search_document = models.TextField(_("search document"), blank=True, editable=False)
+    # Per language (translation.py): a digest of the version's text, so a translation made from it knows when it
+    # changed (TranslationSource) without reading the text again.
+    text_digest = models.CharField(_("text digest"), max_length=64, blank=True, editable=False)
     # The admin searches every language at once: the search documents side by side.
     search_text = models.TextField(_("search text"), blank=True, editable=False)
 
@@ -612,10 +745,15 @@ class Article(models.Model):
         return next(filter(None, (self.text("headline", code) for code in LANGUAGE_CODES)), self.short_code)
 
     def save(self, *args, **kwargs):
-        self.refresh_derived_fields()
-        self.edit_version += 1
+        self.prepare_save()
         if kwargs.get("update_fields") is not None:
-            derived = {"search_text", "short_code", "edit_version", *languages.fields("search_document")}
+            derived = {
+                "search_text",
+                "short_code",
+                "edit_version",
+                *languages.fields("search_document"),
+                *languages.fields("text_digest"),
+            }
             kwargs["update_fields"] = set(kwargs["update_fields"]) | derived
         super().save(*args, **kwargs)
 
@@ -624,6 +762,11 @@ class Article(models.Model):
         slug = self.text("slug", language) or "article"
         with override(language):
             return reverse("reader:article", kwargs={"slug": slug, "pk": self.pk})
+
+    def prepare_save(self):
+        """What every save does first (`ArticleQuerySet.create_many` too): derived fields, and a new edit version."""
+        self.refresh_derived_fields()
+        self.edit_version += 1
 
     def get_preview_url(self, language):
         """The staff preview of one language version in any state (the reader page's template, never cached)."""
@@ -813,12 +956,19 @@ class Article(models.Model):
         return next((caption for caption in self.captions.all() if caption.placement == Placement.LEAD), None)
 
     # --- derived fields ---------------------------------------------------------------------------------------
-    def refresh_derived_fields(self):
-        """Sanitize bodies, fill slugs and the short code, rebuild the search text: one place for all of it."""
+    def sanitize_bodies(self):
+        """Clean each language's body with the one sanitiser; a body this instance cleaned already is left as it is."""
+        cleaned = self.__dict__.setdefault("_cleaned_bodies", {})
         for language in LANGUAGE_CODES:
             body = self.text("body", language)
-            if body:
-                setattr(self, localized("body", language), sanitizer.clean_html(body))
+            if body and cleaned.get(language) != body:
+                cleaned[language] = sanitizer.clean_html(body)
+                setattr(self, localized("body", language), cleaned[language])
+
+    def refresh_derived_fields(self):
+        """Sanitize bodies, fill slugs and the short code, rebuild the search text: one place for all of it."""
+        self.sanitize_bodies()
+        for language in LANGUAGE_CODES:
             headline = self.text("headline", language)
             if headline and not self.text("slug", language):
                 setattr(self, localized("slug", language), slugify(headline, allow_unicode=True)[:200].strip("-"))
@@ -832,7 +982,12 @@ class Article(models.Model):
         ]
         for language, document in zip(LANGUAGE_CODES, documents, strict=True):
             setattr(self, localized("search_document", language), document)
+            setattr(self, localized("text_digest", language), self.digest_text(language))
         self.search_text = " ".join(documents)
+
+    def digest_text(self, language):
+        """A digest of one language version's headline, teaser and body: what a translation is made from."""
+        return text_digest(self.text("headline", language), self.text("teaser", language), self.text("body", language))
 
     def content_digest(self, language, caption_texts=None):
         """
@@ -914,3 +1069,192 @@ class Caption(models.Model):
 
     def text_for(self, language):
         return getattr(self, localized("text", language)) or ""
+
+
+class TranslationSourceQuerySet(models.QuerySet):
+    def with_current_digest(self):
+        """Each row annotated with `current_digest`: the digest of its source's text now."""
+        current = models.Case(
+            models.When(kind=TranslationSource.Kind.AGENCY, then=models.F("latest_digest")),
+            *(
+                models.When(
+                    kind=TranslationSource.Kind.ARTICLE,
+                    source_language=code,
+                    then=models.F(f"article__{localized('text_digest', code)}"),
+                )
+                for code in LANGUAGE_CODES
+            ),
+            default=models.F("digest"),
+            output_field=models.CharField(),
+        )
+        return self.annotate(current_digest=current)
+
+    def source_changed(self):
+        """Translations whose source text changed since it was translated (or since an editor last marked it done)."""
+        return self.with_current_digest().exclude(digest=models.F("current_digest"))
+
+    def to_translate(self):
+        """Translations started and not yet marked done."""
+        return self.filter(done_at__isnull=True)
+
+
+class TranslationSource(models.Model):
+    """
+    What one language version of an article is translated from: the article's version in another language (at one
+    of its revisions), or an agency item in any language; with the source's digest and text as translated.
+
+    When the source's text changes afterwards, the translation shows "source changed" and what changed, until an
+    editor has brought it up to date and marks it done. Nothing here changes what readers see: a published
+    translation stays live while it is being updated.
+    """
+
+    class Kind(models.TextChoices):
+        ARTICLE = "article", _("the article in another language")
+        AGENCY = "agency", _("an agency item")
+
+    article = models.ForeignKey(
+        Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="translation_sources"
+    )
+    language = models.CharField(_("translated into"), max_length=10, choices=settings.LANGUAGES)
+    kind = models.CharField(_("translated from"), max_length=10, choices=Kind.choices)
+    source_language = models.CharField(_("source language"), max_length=12)
+    reference = models.CharField(
+        _("agency item"), max_length=500, blank=True, db_index=True, help_text=_("The agency item's identifier.")
+    )
+    revision = models.ForeignKey(
+        "reversion.Revision",
+        verbose_name=_("article revision"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("The article's revision the other language version was translated from."),
+    )
+    digest = models.CharField(_("source digest"), max_length=64)
+    text = models.JSONField(_("source text as translated"), default=dict)
+    # An agency item's newest text; the other language version of the article is read from the article itself.
+    latest_digest = models.CharField(_("latest source digest"), max_length=64, blank=True)
+    latest_text = models.JSONField(_("latest source text"), default=dict, blank=True)
+    started_at = models.DateTimeField(_("started"), default=timezone.now)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("started by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    done_at = models.DateTimeField(_("marked done"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("marked done by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = TranslationSourceQuerySet.as_manager()
+
+    TEXT_FIELDS = ("headline", "teaser", "body")
+
+    class Meta:
+        ordering = ["-started_at", "pk"]
+        verbose_name = _("translation source")
+        verbose_name_plural = _("translation sources")
+        constraints = [models.UniqueConstraint(fields=["article", "language"], name="unique_translation_source")]
+
+    def __str__(self):
+        return gettext("{language} version of {article}").format(
+            language=languages.name(self.language), article=self.article
+        )
+
+    @classmethod
+    def texts_of(cls, headline="", teaser="", body=""):
+        """A source text as the rows keep it, with its digest."""
+        text = {"headline": headline or "", "teaser": teaser or "", "body": body or ""}
+        return text, text_digest(*text.values())
+
+    @classmethod
+    def from_other_language(cls, article, language, source_language, user=None, revision=None):
+        """Record that `article`'s `language` version is translated from its `source_language` version as it is now."""
+        text, digest = cls.texts_of(*(article.text(field, source_language) for field in cls.TEXT_FIELDS))
+        source, _created = cls.objects.update_or_create(
+            article=article,
+            language=language,
+            defaults={
+                "kind": cls.Kind.ARTICLE,
+                "source_language": source_language,
+                "reference": "",
+                "revision": revision,
+                "digest": digest,
+                "text": text,
+                "latest_digest": "",
+                "latest_text": {},
+                "started_at": timezone.now(),
+                "started_by": user,
+                "done_at": None,
+                "done_by": None,
+            },
+        )
+        return source
+
+    @classmethod
+    def from_agency_item(cls, article, language, source_language, reference, text, user=None):
+        """Record that `article`'s `language` version is translated from an agency item (its identifier and text)."""
+        text, digest = cls.texts_of(*(text.get(field, "") for field in cls.TEXT_FIELDS))
+        source, _created = cls.objects.update_or_create(
+            article=article,
+            language=language,
+            defaults={
+                "kind": cls.Kind.AGENCY,
+                "source_language": source_language,
+                "reference": reference,
+                "revision": None,
+                "digest": digest,
+                "text": text,
+                "latest_digest": digest,
+                "latest_text": text,
+                "started_at": timezone.now(),
+                "started_by": user,
+                "done_at": None,
+                "done_by": None,
+            },
+        )
+        return source
+
+    @classmethod
+    def agency_item_changed(cls, reference, text):
+        """A newer version of an agency item arrived: translations made from it now compare with its new text."""
+        text, digest = cls.texts_of(*(text.get(field, "") for field in cls.TEXT_FIELDS))
+        return cls.objects.filter(kind=cls.Kind.AGENCY, reference=reference).update(
+            latest_digest=digest, latest_text=text
+        )
+
+    @property
+    def source_language_name(self):
+        code = self.source_language
+        return languages.name(code) if code in LANGUAGE_CODES else code
+
+    def current_text(self):
+        """The source's text now: the article's other language version, or the agency item's latest version."""
+        if self.kind == self.Kind.ARTICLE:
+            return {field: self.article.text(field, self.source_language) for field in self.TEXT_FIELDS}
+        return {field: (self.latest_text or self.text).get(field, "") for field in self.TEXT_FIELDS}
+
+    def current_digest_now(self):
+        return text_digest(*self.current_text().values())
+
+    @property
+    def is_source_changed(self):
+        return self.digest != self.current_digest_now()
+
+    @property
+    def is_done(self):
+        return self.done_at is not None
+
+    def mark_done(self, user):
+        """The translation is up to date with its source as it is now."""
+        self.text, self.digest = self.texts_of(*self.current_text().values())
+        self.done_at, self.done_by = timezone.now(), user
+        self.save(update_fields=["text", "digest", "done_at", "done_by"])

@@ -3,6 +3,11 @@ Pictures: checking uploaded files, and the pure operations that make the renditi
 
 The checks run before a file is stored, whether an editor uploads it or an import brings it. The operations below
 take and return Pillow images (or bytes) and never touch the database; `Image.ensure_renditions()` stores them.
+
+Memory is bounded: a picture is judged by its header (format, pixels, and the memory decoding it will take) before a
+single pixel is decoded. JPEGs are decoded at the smallest scale the widest rendition allows (Pillow's draft mode: a
+60-megapixel photo decodes as a quarter or less of it); other formats are decoded whole, so IMAGE_MAX_DECODED_BYTES
+bounds them, and a large picture is reduced before any copy is made of it.
 """
 
 import hashlib
@@ -13,13 +18,16 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from PIL import Image as PILImage
-from PIL import ImageOps
 
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
 
 
 def validate_image_file(file):
-    """Refuse anything that is not a real picture of sane size; decompression bombs are refused unopened."""
+    """
+    Refuse anything that is not a real, undamaged picture of sane size: format, pixels and decoding memory are judged
+    from the header (decompression bombs are refused unopened), then the picture is decoded as renditions will
+    decode it, so a damaged file is refused here rather than failing later.
+    """
     size = getattr(file, "size", None)
     if size is not None and size > settings.IMAGE_MAX_BYTES:
         raise ValidationError(
@@ -34,13 +42,15 @@ def validate_image_file(file):
             with PILImage.open(file) as picture:
                 width, height = picture.size
                 image_format = picture.format
+                check_format(image_format)
                 if width * height > settings.IMAGE_MAX_PIXELS:
                     raise ValidationError(
                         gettext("The picture has %(pixels)s pixels; at most %(limit)s are allowed.")
                         % {"pixels": f"{width * height:,}", "limit": f"{settings.IMAGE_MAX_PIXELS:,}"},
                         code="too_many_pixels",
                     )
-                picture.verify()
+                check_decoding_memory(picture)
+                decode(picture)
     except ValidationError:
         raise
     except (PILImage.DecompressionBombError, PILImage.DecompressionBombWarning):
@@ -49,11 +59,6 @@ def validate_image_file(file):
         raise ValidationError(gettext("The file is not a picture or is damaged."), code="invalid_image") from None
     finally:
         file.seek(0)
-    if image_format not in ALLOWED_FORMATS:
-        raise ValidationError(
-            gettext("Pictures must be JPEG, PNG, WebP or GIF, not %(format)s.") % {"format": image_format},
-            code="format",
-        )
     if min(width, height) < settings.IMAGE_MIN_SIDE:
         raise ValidationError(
             gettext("The picture is %(width)s×%(height)s pixels; that is too small.")
@@ -61,6 +66,63 @@ def validate_image_file(file):
             code="too_small",
         )
     return width, height
+
+
+def check_format(image_format):
+    if image_format not in ALLOWED_FORMATS:
+        raise ValidationError(
+            gettext("Pictures must be JPEG, PNG, WebP or GIF, not %(format)s.") % {"format": image_format},
+            code="format",
+        )
+
+
+# Modes Pillow's reduce() works on directly; others ("P", "1", ...) are converted first, a full-size copy.
+REDUCIBLE_MODES = {"L", "LA", "RGB", "RGBA", "CMYK", "I", "F"}
+MEGABYTE = 1024 * 1024
+
+
+# The widest rendition is made from a picture at least this much wider, so resampling still has detail to work with.
+SOURCE_MARGIN = 1.5
+
+
+def draft_size(picture):
+    """The smallest size the widest rendition can be made from well, never more than the picture."""
+    width, height = picture.size
+    wanted = min(width, round(SOURCE_MARGIN * WIDTHS[-1]))
+    return wanted, max(1, round(height * wanted / width))
+
+
+def decoding_memory(picture):
+    """Bytes that decoding `picture` for renditions takes at its peak, judged from the header without decoding."""
+    if picture.format == "JPEG":
+        # Draft mode only configures the decoder: the size it reports is what load() will decode.
+        picture.draft(None, draft_size(picture))
+    width, height = picture.size
+    decoded = width * height * len(picture.getbands())
+    if picture.mode not in REDUCIBLE_MODES:
+        decoded += width * height * 4  # the converted copy, made before reducing
+    return decoded
+
+
+def check_decoding_memory(picture):
+    needed = decoding_memory(picture)
+    if needed > settings.IMAGE_MAX_DECODED_BYTES:
+        raise ValidationError(
+            gettext(
+                "Processing this picture would take %(needed)s MB of memory; at most %(limit)s MB are allowed. "
+                "Save it with fewer pixels, or as JPEG."
+            )
+            % {"needed": f"{needed / MEGABYTE:,.0f}", "limit": f"{settings.IMAGE_MAX_DECODED_BYTES / MEGABYTE:,.0f}"},
+            code="too_much_memory",
+        )
+
+
+def decode(picture):
+    """Decode `picture` in place as renditions need it: JPEGs at reduced scale (draft mode), others whole."""
+    if picture.format == "JPEG":
+        picture.draft(None, draft_size(picture))
+    picture.load()
+    return picture
 
 
 # Widths cover a phone (1x and 2x), a tablet and the desktop column; browsers pick one from `srcset`.
@@ -86,14 +148,44 @@ def target_widths(original_width):
 
 
 def prepare(picture):
-    """Upright (EXIF orientation applied) RGB copy; transparency is flattened onto white for JPEG."""
-    picture = ImageOps.exif_transpose(picture)
+    """
+    Upright (EXIF orientation applied) RGB copy, no wider than the renditions need; transparency is flattened onto
+    white for JPEG. A large picture is reduced first, so the copies below are small.
+    """
+    # Read before reducing: the reduced copy does not carry the EXIF data.
+    orientation = picture.getexif().get(ORIENTATION_TAG, 1)
+    picture = shrink(decode(picture))
+    if orientation in TRANSPOSE:
+        picture = picture.transpose(TRANSPOSE[orientation])
     if picture.mode in ("RGBA", "LA") or (picture.mode == "P" and "transparency" in picture.info):
         picture = picture.convert("RGBA")
         background = PILImage.new("RGB", picture.size, (255, 255, 255))
         background.paste(picture, mask=picture.getchannel("A"))
         return background
-    return picture.convert("RGB")
+    return picture if picture.mode == "RGB" else picture.convert("RGB")
+
+
+ORIENTATION_TAG = 0x0112
+# EXIF orientation -> the operation that makes the picture upright (as ImageOps.exif_transpose does).
+TRANSPOSE = {
+    2: PILImage.Transpose.FLIP_LEFT_RIGHT,
+    3: PILImage.Transpose.ROTATE_180,
+    4: PILImage.Transpose.FLIP_TOP_BOTTOM,
+    5: PILImage.Transpose.TRANSPOSE,
+    6: PILImage.Transpose.ROTATE_270,
+    7: PILImage.Transpose.TRANSVERSE,
+    8: PILImage.Transpose.ROTATE_90,
+}
+
+
+def shrink(picture):
+    """`picture` reduced by a whole factor (a cheap box filter) while it stays wide enough for the widest rendition."""
+    factor = int(picture.width // (SOURCE_MARGIN * WIDTHS[-1]))
+    if factor < 2:
+        return picture
+    if picture.mode not in REDUCIBLE_MODES:
+        picture = picture.convert("RGBA" if "transparency" in picture.info else "RGB")
+    return picture.reduce(factor)
 
 
 def resize_to_width(picture, width):

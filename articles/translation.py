@@ -4,7 +4,7 @@ import reversion
 from modeltranslation.translator import TranslationOptions, register
 
 from . import languages
-from .models import Article, ArticleSource, Caption, Category, Image, Source
+from .models import Article, ArticleSource, Caption, Category, Image, Source, Topic
 
 
 @register(Article)
@@ -20,6 +20,7 @@ class ArticleTranslationOptions(TranslationOptions):
         "published_at",
         "scheduled_at",
         "search_document",
+        "text_digest",
     )
 
 
@@ -30,6 +31,11 @@ class SourceTranslationOptions(TranslationOptions):
 
 @register(Category)
 class CategoryTranslationOptions(TranslationOptions):
+    fields = ("name", "slug")
+
+
+@register(Topic)
+class TopicTranslationOptions(TranslationOptions):
     fields = ("name", "slug")
 
 
@@ -52,5 +58,13 @@ reversion.register(Caption)
 reversion.register(
     Article,
     follow=["source_links", "captions"],
-    exclude=["search_text", *languages.fields("search_document"), *languages.fields("search_vector")],
+    exclude=[
+        "search_text",
+        *languages.fields("search_document"),
+        *languages.fields("search_vector"),
+        "text_digest",
+        *languages.fields("text_digest"),
+    ],
 )
+# A picture's credit and alt text are what readers see too; its revisions say who changed them.
+reversion.register(Image)

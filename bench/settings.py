@@ -5,3 +5,5 @@ from newsroom.settings import *  # noqa: F403
 ROOT_URLCONF = "bench.urls"
 # The benchmark never collects static files; the manifest storage would refuse to name them.
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
+# gunicorn is measured over plain http on the loopback, where production would redirect to https.
+SECURE_SSL_REDIRECT = False

@@ -1,15 +1,18 @@
 """
-The admin's Import page: upload files, see what the importer recognised in each, then import on confirmation.
+The admin's Import page: upload files, see what importing them would do to each item, then import on confirmation.
 
-Uploads wait between the two steps in a staging folder outside MEDIA_ROOT (agency files may hold non-public notes),
-under a token kept in the editor's session, so only the editor who uploaded them can import them.
+The preview is a dry run of the import itself (written in a transaction that is rolled back, pictures checked but not
+stored), so what it predicts for each item is what importing does: new, update, unchanged, conflict, wire copy, fails
+and why, or kept as draft and why. Items in a language the newsroom does not publish in are kept as wire copy unless
+the editor chooses a language for them; Import is offered only when something can be imported.
+
+Uploads wait between the steps in private storage (interchange/staging.py; agency files may hold non-public notes),
+under a token kept in the editor's session, so only the editor who uploaded them can import them, on whichever server
+the confirmation arrives.
+
+The import is the editor's own: the writer applies their permissions and names them in each article's history.
 """
 
-import secrets
-import shutil
-from pathlib import Path
-
-from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
@@ -19,18 +22,25 @@ from django.views.generic import FormView
 from articles import languages
 from articles.models import Article
 
-from .forms import ConfirmForm, ImportForm
-from .importers import ParseError, files, parse_each
-from .writer import SourceIndex, import_files
+from . import staging
+from .forms import ConfirmForm, ImportForm, chosen_languages
+from .writer import (
+    CONFLICT,
+    CREATED,
+    FAILED,
+    TAG_RE,
+    UNCHANGED,
+    UPDATED,
+    WIRE,
+    SourceIndex,
+    check_publish_permission,
+    import_files,
+)
 
 SESSION_KEY = "article_import_token"
 STAGED_PREFIX_LENGTH = len("000-")
-
-
-def staging_dir(token):
-    if not token or not token.isalnum():
-        raise PermissionDenied
-    return Path(settings.IMPORT_STAGING_ROOT) / token
+# What importing does something with; a preview of nothing else offers no Import button.
+IMPORTABLE = (CREATED, UPDATED, CONFLICT, WIRE)
 
 
 def display_name(name, folder):
@@ -38,31 +48,42 @@ def display_name(name, folder):
     return name.removeprefix(f"{folder}/")[STAGED_PREFIX_LENGTH:]
 
 
-def preview(entry, folder, format, language, sources):
-    """What the importer reads in one input, without writing anything."""
-    if isinstance(entry, ParseError):
-        return {"name": display_name(entry.item, folder), "error": entry.reason, "items": []}
-    name = display_name(entry.name, folder)
-    try:
-        parsed = parse_each(entry.data, entry.name, format, language or None)
-    except ParseError as error:
-        return {"name": name, "error": error.reason, "items": []}
-    items = []
-    for item in parsed:
-        if isinstance(item, ParseError):
-            items.append({"error": str(item)})
-            continue
-        agencies = [(spelling, sources.by_alias.get(sources.key(spelling))) for spelling in item.agencies]
-        language = languages.get(item.language) if item.language in languages.CODES else None
-        items.append(
-            {
-                "item": item,
-                "agencies": agencies,
-                "direction": language.direction if language else "auto",
-                "separator": language.list_separator if language else ", ",
-            }
-        )
-    return {"name": name, "items": items}
+def predict(paths, options, user, choices):
+    """What importing the staged files would do: a dry run of the import, grouped by file for the page."""
+    folder = str(paths[0].parent) if paths else ""
+    summary = import_files(
+        paths,
+        user=user,
+        dry_run=True,
+        choices=choices,
+        label=lambda name: display_name(name, folder),
+        **options,
+    )
+    sources = SourceIndex()
+    files = {}
+    for number, outcome in enumerate(summary.outcomes):
+        entry = files.setdefault(outcome.file, {"name": outcome.file, "items": []})
+        entry["items"].append(describe(number, outcome, sources, choices))
+    return summary, list(files.values())
+
+
+def describe(number, outcome, sources, choices):
+    """One item of the preview: what was read and what importing will do with it."""
+    item = outcome.parsed
+    facts = languages.get(item.language) if item is not None and item.language in languages.CODES else None
+    return {
+        "number": number,
+        "outcome": outcome,
+        "item": item,
+        "agencies": [(spelling, sources.find(spelling)) for spelling in item.agencies] if item else [],
+        "direction": facts.direction if facts else "auto",
+        "separator": facts.list_separator if facts else ", ",
+        # An item in another language (or none) may be imported as a language version instead of wire copy.
+        "chooses_language": item is not None and item.language not in languages.CODES,
+        "chosen": choices.get(item.identifier, "") if item is not None else "",
+        # Paragraphs apart, as they read (striptags would glue the last word of one to the first of the next).
+        "body_text": " ".join(TAG_RE.sub(" ", item.body_html).split()) if item is not None else "",
+    }
 
 
 class ImportView(FormView):
@@ -80,46 +101,78 @@ class ImportView(FormView):
         context.update(self.admin_site.each_context(self.request), opts=Article._meta, title=gettext("Import articles"))
         return context
 
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
     def post(self, request, *args, **kwargs):
-        if "confirm" in request.POST:
-            return self.confirm(request)
-        return super().post(request, *args, **kwargs)
+        # The form offers "publish" only to those who may publish; asking for it anyway (a crafted request, either
+        # step) is refused before anything is staged or written.
+        check_publish_permission(request.user, "publish" in request.POST)
+        try:
+            with staging.import_slot(request.user):
+                if "confirm" in request.POST or "recheck" in request.POST:
+                    return self.confirm(request)
+                return super().post(request, *args, **kwargs)
+        except staging.TooManyImports:
+            messages.error(request, gettext("You are running other imports; wait until they finish, then try again."))
+            return self.render_to_response(self.get_context_data(form=self.get_form()), status=429)
 
     def form_valid(self, form):
-        token = secrets.token_hex(16)
-        folder = staging_dir(token)
-        folder.mkdir(parents=True)
-        for number, upload in enumerate(form.cleaned_data["files"]):
-            name = Path(upload.name).name or f"upload-{number}"
-            with open(folder / f"{number:03d}-{name}", "wb") as target:
-                for chunk in upload.chunks():
-                    target.write(chunk)
+        token = staging.stage(form.cleaned_data["files"])
         self.request.session[SESSION_KEY] = token
-        options = {key: form.cleaned_data[key] for key in ("format", "language", "publish")}
-        sources = SourceIndex()
-        previews = [
-            preview(entry, folder, options["format"], options["language"], sources)
-            for entry in files.read_inputs(sorted(folder.iterdir()))
-        ]
-        return self.render_to_response(
-            self.get_context_data(form=form, previews=previews, token=token, options=options, step="preview")
+        options = {
+            "format": form.cleaned_data["format"],
+            "language": form.cleaned_data["language"] or None,
+            "publish": form.cleaned_data.get("publish", False),
+        }
+        return self.preview(token, options, {})
+
+    def preview(self, token, options, choices):
+        with staging.local_copies(token) as paths:
+            summary, previews = predict(paths, options, self.request.user, choices)
+        importable = sum(1 for outcome in summary.outcomes if outcome.status in IMPORTABLE)
+        context = self.get_context_data(
+            previews=previews,
+            token=token,
+            options=options,
+            choices=choices,
+            step="preview",
+            summary=summary,
+            importable=importable,
+            failing=summary.count(FAILED),
+            unchanged=summary.count(UNCHANGED),
+            language_choices=[("", gettext("Keep as wire copy"))]
+            + [
+                (code, gettext("Import as %(language)s") % {"language": languages.name(code)})
+                for code in languages.CODES
+            ],
         )
+        return self.render_to_response(context)
 
     def confirm(self, request):
         form = ConfirmForm(request.POST)
         token = request.POST.get("token", "")
-        folder = staging_dir(token) if token == request.session.get(SESSION_KEY) else None
-        if folder is None or not folder.is_dir() or not form.is_valid():
+        names = staging.staged_names(token) if token == request.session.get(SESSION_KEY) else []
+        if not names or not form.is_valid():
             messages.error(request, gettext("The upload has expired; please upload the files again."))
             return redirect("admin:interchange_import")
-        summary = import_files(
-            sorted(folder.iterdir()),
-            format=form.cleaned_data["format"] or "auto",
-            language=form.cleaned_data["language"] or None,
-            publish=form.cleaned_data["publish"],
-        )
-        shutil.rmtree(folder, ignore_errors=True)
+        options = {
+            "format": form.cleaned_data["format"] or "auto",
+            "language": form.cleaned_data["language"] or None,
+            "publish": form.cleaned_data["publish"],
+        }
+        choices = chosen_languages(request.POST)
+        if "recheck" in request.POST:
+            return self.preview(token, options, choices)
+        with staging.local_copies(token) as paths:
+            folder = str(paths[0].parent)
+            summary = import_files(
+                paths,
+                user=request.user,
+                choices=choices,
+                label=lambda name: display_name(name, folder),
+                **options,
+            )
+        staging.delete(token)
         del request.session[SESSION_KEY]
-        for outcome in summary.outcomes:
-            outcome.file = display_name(outcome.file, folder)
         return self.render_to_response(self.get_context_data(summary=summary, step="result"))

@@ -5,6 +5,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from articles import languages
+from articles.models import PUBLISH_PERMISSION
 
 from .importers import FORMATS, ParseError, files
 
@@ -39,6 +40,12 @@ class ImportForm(forms.Form):
     language = forms.ChoiceField(label=_("Language"), required=False, choices=language_choices)
     publish = forms.BooleanField(label=_("Publish the imported language versions at once"), required=False)
 
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Offered only to those who may publish; the view refuses a request that asks for it anyway.
+        if not user.has_perm(PUBLISH_PERMISSION):
+            del self.fields["publish"]
+
     def clean_files(self):
         uploads = self.cleaned_data["files"]
         for upload in uploads:
@@ -51,6 +58,20 @@ class ImportForm(forms.Form):
                     code="too_large",
                 ) from None
         return uploads
+
+
+def chosen_languages(data):
+    """
+    The preview's per-item language choices ({identifier: code}, "" keeping an item as wire copy), posted as
+    `identifier-N` / `language-N` pairs; anything but a publishing language or "" is ignored.
+    """
+    choices = {}
+    for key, identifier in data.items():
+        if key.startswith("identifier-") and identifier:
+            language = data.get("language-" + key.removeprefix("identifier-"), "")
+            if language == "" or language in languages.CODES:
+                choices[identifier] = language
+    return choices
 
 
 class ConfirmForm(forms.Form):

@@ -16,8 +16,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
+from . import staging
 from .importers import ParseError, files
-from .writer import CONFLICT, CREATED, FAILED, UNCHANGED, UPDATED, import_data
+from .writer import CONFLICT, CREATED, FAILED, UNCHANGED, UPDATED, WIRE, import_data
 
 DONE = {
     CREATED: _("Imported as a draft: %(headline)s"),
@@ -51,7 +52,13 @@ class QuickImportView(View):
             messages.warning(request, gettext("A zip is imported on the Import page, where you see each item first."))
             return HttpResponseRedirect(reverse("admin:interchange_import"))
         upload.seek(0)
-        outcomes = import_data(upload.name, upload.read())
+        try:
+            # As the Import page does: the writer applies the editor's permissions and names them in the history.
+            with staging.import_slot(request.user):
+                outcomes = import_data(upload.name, upload.read(), user=request.user)
+        except staging.TooManyImports:
+            messages.error(request, gettext("You are running other imports; wait until they finish, then try again."))
+            return HttpResponseRedirect(changelist)
         return self.report(request, outcomes, changelist)
 
     def report(self, request, outcomes, changelist):
@@ -59,6 +66,11 @@ class QuickImportView(View):
         for outcome in outcomes:
             if outcome.status == FAILED:
                 messages.error(request, gettext("Not imported: %(reason)s") % {"reason": outcome.describe()})
+            elif outcome.status == WIRE:
+                # Copy in a language we do not publish in waits on the incoming wire, to be used as one of ours.
+                messages.warning(request, outcome.describe())
+                if outcome.wire is not None and len(outcomes) == 1:
+                    return HttpResponseRedirect(reverse("admin:interchange_wireitem_change", args=[outcome.wire.pk]))
         articles = [outcome for outcome in outcomes if outcome.article is not None and outcome.article.pk]
         if len(articles) != 1:
             if articles:
@@ -67,6 +79,8 @@ class QuickImportView(View):
         outcome = articles[0]
         if outcome.status == CONFLICT:
             messages.warning(request, outcome.describe())
+        elif outcome.draft_reason:
+            messages.warning(request, outcome.draft_reason)
         else:
             messages.success(
                 request, str(DONE[outcome.status]) % {"headline": outcome.article.text("headline", outcome.language)}

@@ -23,12 +23,12 @@ from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 
-from articles.models import Article, ArticleSource, Caption, Category, Image, Source
+from articles.models import Article, ArticleSource, Caption, Category, Image, Source, Topic
 from workflow.models import Correction
 
 GENERATION_KEY = "articles:generation"
 # Everything a public page shows comes from these.
-SHOWN_ON_PUBLIC_PAGES = (Article, ArticleSource, Caption, Category, Image, Source, Correction)
+SHOWN_ON_PUBLIC_PAGES = (Article, ArticleSource, Caption, Category, Image, Source, Topic, Correction)
 # Scheduled versions and lifted embargoes go live without a save; the page cache expires in time for them.
 PAGE_TIMEOUT = getattr(settings, "PUBLIC_PAGE_CACHE_SECONDS", 120)
 BROWSER_MAX_AGE = getattr(settings, "PUBLIC_PAGE_MAX_AGE", 60)
@@ -60,7 +60,7 @@ def connect_signals():
     for model in SHOWN_ON_PUBLIC_PAGES:
         post_save.connect(content_saved, sender=model, dispatch_uid=f"page-cache-save-{model._meta.label}")
         post_delete.connect(content_saved, sender=model, dispatch_uid=f"page-cache-delete-{model._meta.label}")
-    for relation in (Article.categories.through, Article.related.through):
+    for relation in (Article.categories.through, Article.topics.through, Article.related.through):
         m2m_changed.connect(content_saved, sender=relation, dispatch_uid=f"page-cache-m2m-{relation._meta.label}")
 
 

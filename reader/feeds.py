@@ -8,7 +8,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
-from articles.models import Article, Category, localized
+from articles.models import Article, Category, Topic, localized
 
 FEED_LENGTH = 30
 
@@ -17,6 +17,8 @@ class LatestArticlesFeed(Feed):
     """The newest language versions readers may see, in the language of the URL."""
 
     description = _("The latest articles.")
+    # How the feed's object (a category, a topic) narrows the articles.
+    object_filter = "categories"
 
     def title(self, obj=None):
         return gettext("{site}: latest news").format(site=settings.SITE_NAME)
@@ -31,7 +33,7 @@ class LatestArticlesFeed(Feed):
         language = get_language()
         articles = Article.objects.published(language).latest_first(language).prefetch_related("categories")
         if obj is not None:
-            articles = articles.filter(categories=obj)
+            articles = articles.filter(**{self.object_filter: obj})
         return articles[:FEED_LENGTH]
 
     def item_title(self, item):
@@ -80,3 +82,12 @@ class CategoryFeed(LatestArticlesFeed):
 
     def link(self, obj=None):
         return obj.get_absolute_url(get_language())
+
+
+class TopicFeed(CategoryFeed):
+    """The newest articles on one topic."""
+
+    object_filter = "topics"
+
+    def get_object(self, request, slug):
+        return get_object_or_404(Topic, **{localized("slug", get_language()): slug})

@@ -3,7 +3,7 @@ sitemap.xml: every live language version of every article with its other live ve
 pages, and the news sitemap of the last two days.
 
 The article sitemap is paged by ranges of primary keys and reads only the columns it prints, so a crawler fetching
-any page of it at any archive size costs one index lookup and a thousand small rows, never the whole table.
+any page of it at any archive size costs one index lookup and five hundred small rows, never the whole table.
 """
 
 import math
@@ -59,7 +59,7 @@ class KeyRangePaginator:
 
 class ArticleSitemap(Sitemap):
     changefreq = "daily"
-    limit = 1000
+    limit = 500
 
     # What deciding which versions are live, and printing their addresses, reads; bodies stay in the database.
     COLUMNS = [

@@ -14,6 +14,8 @@ urlpatterns = [
     path("feed/atom/", cached(feeds.LatestArticlesAtomFeed()), name="feed_atom"),
     path("category/<str:slug>/", cached(views.CategoryView.as_view()), name="category"),
     path("category/<str:slug>/feed/rss/", cached(feeds.CategoryFeed()), name="category_feed"),
+    path("topic/<str:slug>/", cached(views.TopicView.as_view()), name="topic"),
+    path("topic/<str:slug>/feed/rss/", cached(feeds.TopicFeed()), name="topic_feed"),
     # Previews are never cached: they show versions readers may not see, to whoever may see them. Before the
     # article pattern, which would read "preview" as a slug.
     path("preview/a-<int:pk>/", views.ArticlePreviewView.as_view(), name="preview"),

@@ -2,6 +2,8 @@
 
 from urllib.parse import unquote
 
+from csp.constants import SELF
+from csp.decorators import csp_replace
 from django.core import signing
 from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404
@@ -17,7 +19,7 @@ from django.views.generic import DetailView, ListView
 from django_filters.views import FilterView
 
 from articles import languages, search
-from articles.models import Article, ArticleSource, Caption, Category, Placement, localized
+from articles.models import Article, ArticleSource, Caption, Category, Placement, Topic, localized
 from workflow.models import Correction
 
 from . import presentation
@@ -71,6 +73,7 @@ class ArticleDetailView(PublishedMixin, DetailView):
                 "captions", queryset=Caption.objects.select_related("image").prefetch_related("image__renditions")
             ),
             "categories",
+            "topics",
             Prefetch("related", queryset=Article.objects.published(language).latest_first(language)),
         ).annotate(
             # Corrections are rare: knowing there are none costs nothing, so only corrected pages pay a query.
@@ -98,6 +101,9 @@ class ArticleDetailView(PublishedMixin, DetailView):
             sections=presentation.body_sections(article, language),
             credit_line=article.credit_line(language),
             categories=[category for category in article.categories.all() if category.display_name(language)],
+            # The seed's "more topics": the topics named in this language (a topic named only in the other has no
+            # page here).
+            topics=[topic for topic in article.topics.all() if topic.display_name(language)],
             canonical_url=absolute(article.get_absolute_url(language)),
             # Only published versions are alternates, and every one of them lists all the others: reciprocal.
             absolute_alternates={code: absolute(article.get_absolute_url(code)) for code in published},
@@ -114,7 +120,8 @@ class ArticleDetailView(PublishedMixin, DetailView):
         return context
 
 
-@method_decorator([never_cache, xframe_options_sameorigin], name="dispatch")
+# Framed only by our own pages (the admin's side-by-side preview): X-Frame-Options and the CSP say the same.
+@method_decorator([never_cache, xframe_options_sameorigin, csp_replace({"frame-ancestors": [SELF]})], name="dispatch")
 class ArticlePreviewView(ArticleDetailView):
     """
     Any language version in any state, in the article page's own template, with a banner saying it is a preview, its
@@ -205,6 +212,19 @@ class CategoryView(HomeView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(category=self.category, **kwargs)
+
+
+class TopicView(HomeView):
+    """A topic's page: its articles in the language of the URL, like a category's."""
+
+    template_name = "reader/topic.html"
+
+    def get_queryset(self):
+        self.topic = get_object_or_404(Topic, **{localized("slug", get_language()): self.kwargs["slug"]})
+        return super().get_queryset().filter(topics=self.topic)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(topic=self.topic, **kwargs)
 
 
 class ArchiveView(PublishedMixin, ReaderPaginationMixin, FilterView):

@@ -2,6 +2,7 @@ import shutil
 import tempfile
 
 import pytest
+from django.conf import settings
 from django.test import override_settings
 from django.utils import translation
 
@@ -12,7 +13,17 @@ def temporary_media_root():
     folder = tempfile.mkdtemp(prefix="newsroom-test-media-")
     # Tests read messages in English unless they pick a language (a URL prefix, Accept-Language, override);
     # the Arabic and German catalogues are checked in test_i18n.py.
-    with override_settings(MEDIA_ROOT=folder, IMPORT_STAGING_ROOT=f"{folder}/staging", LANGUAGE_CODE="en"):
+    storages = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "imports": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": f"{folder}/staging"},
+        },
+    }
+    with override_settings(
+        MEDIA_ROOT=folder, IMPORT_STAGING_ROOT=f"{folder}/staging", STORAGES=storages, LANGUAGE_CODE="en"
+    ):
         yield folder
     shutil.rmtree(folder, ignore_errors=True)
 

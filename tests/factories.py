@@ -13,7 +13,10 @@ from django.test import override_settings
 from django.utils import timezone
 from PIL import Image as PILImage
 
+from articles.audit import system_user
 from articles.models import Article, ArticleSource, Caption, Category, Image, Placement, Source
+from interchange import writer
+from interchange.management.commands.import_articles import SYSTEM_USERNAME
 from workflow.roles import ROLES
 
 # Real inputs live beside the project in ../shared and are read at run time; tests of them skip, saying so, without it.
@@ -116,6 +119,39 @@ def make_user(username, group=None, **kwargs):
             make_roles()
         user.groups.add(Group.objects.get(name=group))
     return user
+
+
+class RolesSurviveFlush:
+    """
+    For TransactionTestCase: the role groups come from a data migration, and the flush after each such test empties
+    them; this puts them back, so tests that run later (in any order) find them.
+    """
+
+    def _fixture_teardown(self):
+        super()._fixture_teardown()
+        create_role_groups()
+
+
+def create_role_groups():
+    """The groups workflow/migrations/0002_roles.py makes, made again (the permissions exist after a flush)."""
+    for name, permissions in ROLES.items():
+        group, _created = Group.objects.get_or_create(name=name)
+        wanted = {tuple(permission.split(".")) for permission in permissions}
+        group.permissions.set(
+            permission
+            for permission in Permission.objects.select_related("content_type")
+            if (permission.content_type.app_label, permission.codename) in wanted
+        )
+
+
+def as_import_command():
+    """The writer's `user` and `check_permission` as `import_articles` passes them without --user."""
+    return {"user": system_user(SYSTEM_USERNAME), "check_permission": False}
+
+
+def import_files(paths, **options):
+    """`interchange.writer.import_files` as `import_articles` runs it without --user: as its system account."""
+    return writer.import_files(paths, **as_import_command(), **options)
 
 
 def temporary_media():

@@ -22,12 +22,11 @@ from reversion.models import Version
 from articles import languages
 from articles.models import Article, Caption, Image, Status
 from interchange.models import PendingUpdate
-from interchange.writer import import_files
 from tests.factories import make_image, needs_seed
 from workflow import desk
 from workflow.models import EditorProfile
 
-from .factories import SEED, make_article, make_category, make_source, picture_upload
+from .factories import SEED, import_files, make_article, make_category, make_source, picture_upload
 from .test_importers_pagetext import ARABIC_PAGE, GERMAN_PAGE
 
 THIRD_PARTY = re.compile(r"""(?:src|href)=["'](?:https?:)?//(?!testserver)""")

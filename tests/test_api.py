@@ -69,7 +69,7 @@ class ArticleApiTests(TestCase):
         self.assertIn("page=1", last["previous"])
 
     def test_list_costs_a_fixed_number_of_queries(self):
-        with self.assertNumQueries(5):  # count, page, source links, captions with images, categories
+        with self.assertNumQueries(6):  # count, page, source links, captions with images, categories, topics
             self.get("/api/articles/", language="ar")
 
     def test_detail(self):

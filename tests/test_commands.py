@@ -1,4 +1,4 @@
-"""Management commands: export, demo content, and the settings they start with."""
+"""Management commands: export, import as a user or the system account, demo content, the settings they start with."""
 
 import json
 import os
@@ -8,13 +8,15 @@ import tempfile
 from io import StringIO
 
 from django.conf import settings
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.test import SimpleTestCase, TestCase
 
 from articles.models import Article, Image
 
-from .factories import make_article, make_category, make_source
+from .factories import make_article, make_category, make_source, make_user
+from .test_importers_pagetext import ARABIC_PAGE
 
 
 class ExportTests(TestCase):
@@ -51,6 +53,34 @@ class ExportTests(TestCase):
     def test_unknown_short_code(self):
         with self.assertRaisesMessage(CommandError, "NOPE1"):
             call_command("export_articles", "--short-code", "NOPE1", stdout=StringIO())
+
+
+class ImportUserTests(TestCase):
+    """import_articles acts as --user, with their permissions, or as its own system account."""
+
+    def setUp(self):
+        self.path = os.path.join(tempfile.mkdtemp(), "page.txt")
+        with open(self.path, "w", encoding="utf-8") as page:
+            page.write(ARABIC_PAGE)
+
+    def test_without_a_user_the_system_account_imports_and_is_named(self):
+        call_command("import_articles", self.path, "--publish", stdout=StringIO())
+        article = Article.objects.published("ar").get()
+        entry = LogEntry.objects.get(object_id=str(article.pk))
+        self.assertEqual(entry.user.username, "import_articles")
+        self.assertFalse(entry.user.is_active)
+        self.assertFalse(entry.user.has_usable_password())
+        self.assertIn("page.txt", entry.get_change_message())
+
+    def test_named_user_is_named(self):
+        editor = make_user("edith", "editor")
+        call_command("import_articles", self.path, "--user", "edith", stdout=StringIO())
+        self.assertEqual(LogEntry.objects.get().user, editor)
+
+    def test_unknown_user(self):
+        with self.assertRaisesMessage(CommandError, "There is no user “nobody”"):
+            call_command("import_articles", self.path, "--user", "nobody", stdout=StringIO())
+        self.assertFalse(Article.objects.exists())
 
 
 class DemoContentTests(TestCase):

@@ -13,10 +13,11 @@ from django.utils import timezone
 from articles.models import Article, Caption, Image, Placement, Source, Status
 from interchange.importers import ParseError, pagetext, parse
 from interchange.importers.base import ParsedItem
-from interchange.writer import CREATED, FAILED, UNCHANGED, UPDATED, import_files, import_items
+from interchange.models import WireItem
+from interchange.writer import CREATED, FAILED, UNCHANGED, UPDATED, WIRE, import_items
 from tests.factories import needs_seed
 
-from .factories import SEED
+from .factories import SEED, as_import_command, import_files
 
 ARABIC_PAGE = """\
   1. تخطي إلى المحتوى
@@ -240,12 +241,14 @@ class WriterTests(TestCase):
         self.assertFalse(Article.objects.exists())
         self.assertFalse(Image.objects.exists())
 
-    def test_other_language_item_needs_language_option(self):
-
-        outcome = import_items([ParsedItem(identifier="x", language="en", headline="Hello")])[0]
-        self.assertEqual(outcome.status, FAILED)
-        self.assertIn("--language", outcome.reason)
-        outcome = import_items([ParsedItem(identifier="x", language="en", headline="Hello")], language="de")[0]
+    def test_other_language_item_is_kept_as_wire_copy_unless_a_language_is_chosen(self):
+        item = ParsedItem(identifier="x", language="en", headline="Hello", body_html="<p>World.</p>")
+        outcome = import_items([item], **as_import_command())[0]
+        self.assertEqual(outcome.status, WIRE)
+        self.assertFalse(Article.objects.exists())
+        self.assertEqual(WireItem.objects.get().language, "en")
+        self.assertNotIn("--", outcome.reason)
+        outcome = import_items([item], language="de", **as_import_command())[0]
         self.assertEqual(outcome.status, CREATED)
         self.assertEqual(outcome.article.headline_de, "Hello")
 

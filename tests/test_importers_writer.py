@@ -5,17 +5,23 @@ import io
 import json
 import tempfile
 import zipfile
+from io import StringIO
 from pathlib import Path
 
+from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
+from django.core.exceptions import PermissionDenied
+from django.core.management import call_command
 from django.test import TestCase
+from reversion.models import Revision, Version
 
-from articles.models import Article, Image
+from articles.models import Article, Image, Status
+from interchange import writer
 from interchange.models import PendingUpdate
-from interchange.writer import CONFLICT, CREATED, FAILED, UNCHANGED, UPDATED, apply_pending_update, import_files
+from interchange.writer import CONFLICT, CREATED, FAILED, UNCHANGED, UPDATED, apply_pending_update
 from tests.factories import needs_samples
 from tests.test_importers_newsml import NEWS_ITEM
 
-from .factories import SAMPLES, picture_bytes
+from .factories import SAMPLES, as_import_command, import_files, make_article, make_user, picture_bytes
 
 ITEM = {
     "uri": "urn:newsroom-test:item:1",
@@ -107,7 +113,7 @@ class VersionTests(WriterTestCase):
         self.status(self.write_json(version(2, headlines=[{"role": "main", "value": "عنوان الوكالة"}])))
         self.assertEqual(PendingUpdate.objects.count(), 1)
         # The editor accepts it.
-        self.assertEqual(apply_pending_update(pending).status, UPDATED)
+        self.assertEqual(apply_pending_update(pending, **as_import_command()).status, UPDATED)
         article.refresh_from_db()
         self.assertEqual(article.headline_ar, "عنوان الوكالة")
         self.assertFalse(PendingUpdate.objects.exists())
@@ -125,6 +131,118 @@ class VersionTests(WriterTestCase):
         outcome = self.status(self.write_json(version(1, pubstatus="canceled")))
         self.assertEqual(outcome.status, FAILED)
         self.assertIn("canceled", outcome.reason)
+
+
+class PermissionTests(WriterTestCase):
+    """An import is its user's: their permissions apply, and each written item names them in its history."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.reporter = make_user("reporter", "reporter")
+        cls.editor = make_user("editor", "editor")
+
+    def import_as(self, user, obj, **options):
+        summary = writer.import_files([self.write_json(obj)], user=user, **options)
+        self.assertEqual(len(summary.outcomes), 1, summary.outcomes)
+        return summary.outcomes[0]
+
+    def go_live(self):
+        article = Article.objects.get()
+        article.publish("ar")
+        article.save()
+        return article
+
+    def test_publishing_is_refused_before_anything_is_read(self):
+        with self.assertRaisesMessage(PermissionDenied, "You may not publish articles"):
+            writer.import_files([self.folder / "missing.json"], user=self.reporter, publish=True)
+        self.assertEqual(self.import_as(self.editor, version(1), publish=True).status, CREATED)
+        self.assertTrue(Article.objects.get().is_published("ar"))
+
+    def test_each_item_is_one_revision_and_one_log_entry_naming_the_user(self):
+        self.assertEqual(self.import_as(self.reporter, version(1)).status, CREATED)
+        article = Article.objects.get()
+        revision = Revision.objects.get()
+        self.assertEqual(revision.user, self.reporter)
+        self.assertIn("Imported the Arabic version from", revision.get_comment())
+        self.assertIn("item.json (ninjs version 1)", revision.get_comment())
+        # The article, its captions and its pictures, as one revision.
+        self.assertEqual(Version.objects.get_for_object(article).get().revision, revision)
+        self.assertEqual(revision.version_set.filter(content_type__model="image").count(), 2)
+        entry = LogEntry.objects.get()
+        self.assertEqual((entry.user, entry.action_flag, entry.object_id), (self.reporter, ADDITION, str(article.pk)))
+        self.assertEqual(self.import_as(self.reporter, version(2)).status, UPDATED)
+        self.assertEqual(LogEntry.objects.latest("pk").action_flag, CHANGE)
+        self.assertEqual(Revision.objects.count(), 2)
+
+    def test_unchanged_and_dry_runs_leave_no_history(self):
+        self.import_as(self.reporter, version(1), dry_run=True)
+        self.assertFalse(Article.objects.exists())
+        self.assertFalse(Revision.objects.exists())
+        self.assertFalse(LogEntry.objects.exists())
+        self.import_as(self.reporter, version(1))
+        self.assertEqual(self.import_as(self.reporter, version(1)).status, UNCHANGED)
+        self.assertEqual((Revision.objects.count(), LogEntry.objects.count()), (1, 1))
+
+    def test_newer_version_of_a_live_article_waits_for_an_editor(self):
+        self.import_as(self.reporter, version(1))
+        article = self.go_live()
+        # Nothing new is no conflict.
+        self.assertEqual(self.import_as(self.reporter, version(1)).status, UNCHANGED)
+        newer = version(2, headlines=[{"role": "main", "value": "عنوان الوكالة"}])
+        outcome = self.import_as(self.reporter, newer)
+        self.assertEqual(outcome.status, CONFLICT)
+        self.assertIn("live or scheduled", outcome.reason)
+        article.refresh_from_db()
+        self.assertNotEqual(article.headline_ar, "عنوان الوكالة")
+        pending = PendingUpdate.objects.get()
+        with self.assertRaises(PermissionDenied):
+            apply_pending_update(pending, user=self.reporter)
+        self.assertTrue(PendingUpdate.objects.exists())
+        self.assertEqual(apply_pending_update(pending, user=self.editor).status, UPDATED)
+        article.refresh_from_db()
+        self.assertEqual(article.headline_ar, "عنوان الوكالة")
+        self.assertEqual(article.status_in("ar"), Status.PUBLISHED)
+        entry = LogEntry.objects.latest("pk")
+        self.assertEqual(entry.user, self.editor)
+        self.assertIn("Applied the agency's pending Arabic version", entry.get_change_message())
+
+    def test_the_editor_updates_a_live_article_directly(self):
+        self.import_as(self.editor, version(1))
+        self.go_live()
+        self.assertEqual(self.import_as(self.editor, version(2)).status, UPDATED)
+        self.assertFalse(PendingUpdate.objects.exists())
+
+    def test_a_pending_version_applies_to_its_own_article(self):
+        # Not to whichever article its identifiers find now: that might be another, or none.
+        article = make_article(languages=("ar",))
+        pending = PendingUpdate.objects.create(
+            article=article,
+            language="ar",
+            source_format="ninjs",
+            fingerprint="f" * 64,
+            payload={
+                "identifier": "urn:elsewhere",
+                "language": "ar",
+                "headline": "عنوان",
+                "body_html": "<p>نص.</p>",
+                "format": "ninjs",
+            },
+        )
+        self.assertEqual(apply_pending_update(pending, user=self.reporter).article, article)
+        self.assertEqual(Article.objects.get().headline_ar, "عنوان")
+
+    def test_a_live_articles_picture_is_used_as_it_is(self):
+        make_article(publish=("de",), images=1).captions.update(image=self.shared_picture())
+        outcome = self.import_as(self.reporter, version(1))
+        self.assertEqual(outcome.status, CREATED)
+        self.assertIn("is shown in a live or scheduled article", " ".join(outcome.warnings))
+        picture = Image.objects.get(source_identifier="urn:newsroom-test:pic:2")
+        self.assertEqual(picture.credit, "Hauskredit")
+        self.assertEqual(picture.remote_url, "")
+        self.assertEqual(outcome.article.captions.get(position=1).image, picture, "it is still shown")
+
+    def shared_picture(self):
+        return Image.objects.create(source_identifier="urn:newsroom-test:pic:2", credit="Hauskredit")
 
 
 class PictureTests(WriterTestCase):
@@ -227,12 +345,22 @@ class SampleImportTests(TestCase):
         by_file = {}
         for outcome in summary.outcomes:
             by_file.setdefault(Path(outcome.file.split(":")[0]).name, []).append(outcome)
+        # Items with no text cannot be articles: a lone picture, a package whose items are elsewhere, NTB's summary.
+        no_text = {
+            "iptc_LISTING_3_Photo_in_NewsML-G2.xml",
+            "iptc_LISTING_6_Simple_NewsML-G2_Package.xml",
+            "2.1_ntb_text.json",
+        }
         for name, outcomes in by_file.items():
             with self.subTest(name=name):
                 statuses = {outcome.status for outcome in outcomes}
                 if name.startswith("2.1_00"):  # ninjs/should_fail
                     self.assertEqual(statuses, {FAILED})
                     self.assertTrue(all(outcome.reason for outcome in outcomes))
+                elif name in no_text:
+                    self.assertEqual(statuses, {FAILED})
+                    self.assertTrue(all("no text" in outcome.reason for outcome in outcomes))
+                    self.assertFalse(Article.objects.filter(source_identifier=outcomes[0].item).exists())
                 else:
                     # IPTC publishes one example item in two ninjs versions under one uri: the second is unchanged.
                     self.assertLessEqual(statuses, {CREATED, UNCHANGED}, [o.describe() for o in outcomes])
@@ -249,3 +377,46 @@ class SampleImportTests(TestCase):
         self.assertTrue(article.short_code)
         self.assertTrue(article.captions.exists())
         self.assertTrue(all(caption.image.credit for caption in article.captions.select_related("image")))
+
+
+class DraftTests(WriterTestCase):
+    """An item that cannot go live yet is imported as a draft, saying why, instead of being dropped."""
+
+    def test_publish_without_a_teaser_leaves_a_draft_and_says_why(self):
+        item = version(1)
+        del item["descriptions"]
+        item["language"] = "de"
+        path = self.write_json(item)
+        out = StringIO()
+        call_command("import_articles", str(path), "--publish", stdout=out)
+        article = Article.objects.get()
+        self.assertEqual(article.status_in("de"), Status.DRAFT)
+        self.assertTrue(article.has_language("de"))
+        self.assertIn("kept as draft: teaser missing in de", out.getvalue())
+        self.assertIn("imported 1, updated 0, unchanged 0, failed 0", out.getvalue())
+        self.assertIn("kept as draft", LogEntry.objects.get().change_message)
+
+    def test_a_withheld_item_stays_a_draft(self):
+        outcome = self.status(self.write_json({**version(1), "pubstatus": "withheld"}), publish=True)
+        self.assertEqual(outcome.status, CREATED)
+        self.assertIn("withholds", outcome.draft_reason)
+        self.assertFalse(outcome.article.is_published("ar"))
+
+    def test_an_incomplete_new_version_of_a_live_article_waits(self):
+        self.status(self.write_json(version(1)), publish=True)
+        self.assertTrue(Article.objects.get().is_published("ar"))
+        newer = version(2)
+        del newer["descriptions"]
+        outcome = self.status(self.write_json(newer))
+        self.assertEqual(outcome.status, CONFLICT)
+        self.assertIn("teaser", outcome.reason)
+        self.assertTrue(Article.objects.get().teaser_ar, "the live version keeps its teaser")
+        self.assertEqual(PendingUpdate.objects.count(), 1)
+
+    def test_an_item_without_text_fails_and_writes_nothing(self):
+        item = version(1)
+        del item["bodies"]
+        outcome = self.status(self.write_json(item))
+        self.assertEqual(outcome.status, FAILED)
+        self.assertIn("no text", outcome.reason)
+        self.assertFalse(Article.objects.exists())

@@ -11,10 +11,10 @@ from django.utils import timezone, translation
 from django.utils.encoding import iri_to_uri
 from PIL import Image as PILImage
 
-from articles.models import SHORT_CODE_ALPHABET, Article, Status
+from articles.models import SHORT_CODE_ALPHABET, Article, Image, Status
 from articles.renditions import validate_image_file
 
-from .factories import make_article, make_category, make_image, make_source, picture_bytes
+from .factories import make_article, make_category, make_image, make_source, make_user, picture_bytes
 
 
 class LanguageVersionTests(TestCase):
@@ -230,3 +230,33 @@ class PreviewLinkTests(TestCase):
             Article.pk_from_preview_token(signing.dumps({"article": article.pk}, salt="another.salt"))
         with override_settings(PREVIEW_LINK_MAX_AGE=-1), self.assertRaises(signing.SignatureExpired):
             Article.pk_from_preview_token(token)
+
+
+class WhoMayChangeTests(TestCase):
+    """What readers see, live or scheduled in any language, is changed only by those who may publish."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.reporter = make_user("reporter", "reporter")
+        cls.editor = make_user("editor", "editor")
+
+    def test_live_or_scheduled_in_any_language(self):
+        draft = make_article()
+        live = make_article(publish=("de",))
+        scheduled = make_article()
+        scheduled.status_ar = Status.SCHEDULED
+        scheduled.save()
+        self.assertEqual(set(Article.objects.public_or_scheduled()), {live, scheduled})
+        self.assertTrue(draft.may_be_changed_by(self.reporter))
+        self.assertFalse(live.may_be_changed_by(self.reporter))
+        self.assertTrue(live.may_be_changed_by(self.editor))
+
+    def test_a_picture_shown_by_a_live_article(self):
+        shown = make_article(publish=("ar",), images=1).captions.get().image
+        in_draft = make_article(images=1).captions.get().image
+        unused = make_image()
+        self.assertFalse(shown.may_be_changed_by(self.reporter))
+        self.assertTrue(shown.may_be_changed_by(self.editor))
+        self.assertTrue(in_draft.may_be_changed_by(self.reporter))
+        self.assertTrue(unused.may_be_changed_by(self.reporter))
+        self.assertTrue(Image().may_be_changed_by(self.reporter), "an unsaved picture is new")

@@ -11,10 +11,9 @@ from django.test import TestCase
 
 from articles.models import Article, Caption
 from interchange.exporters.ninjs import to_ninjs, with_relations
-from interchange.writer import import_files
 from tests.factories import needs_samples
 
-from .factories import SAMPLES, SEED, make_article, make_category, make_source
+from .factories import SAMPLES, SEED, import_files, make_article, make_category, make_source
 
 SCHEMA = SAMPLES / "ninjs" / "schema" / "ninjs-schema_2.2.json"
 
@@ -62,7 +61,7 @@ class ExportContentTests(TestCase):
     def test_export_costs_a_fixed_number_of_queries(self):
         for _ in range(3):
             make_article(sources=[make_source("afp"), make_source("dpa")], images=3, categories=[make_category()])
-        with self.assertNumQueries(4):  # articles, source links with sources, captions with images, categories
+        with self.assertNumQueries(5):  # articles, source links with sources, captions with images, categories, topics
             items = [to_ninjs(a, "de") for a in with_relations(Article.objects.all())]
         self.assertEqual(len(items), 3)
 

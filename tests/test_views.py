@@ -26,7 +26,7 @@ from tests.factories import (
 from workflow.models import Correction
 
 # Fixed, whatever an article carries: article, agencies, captions+images, renditions, categories, related.
-ARTICLE_PAGE_QUERIES = 6
+ARTICLE_PAGE_QUERIES = 7
 
 
 def squash(text):
@@ -418,7 +418,7 @@ class CorrectionOnPageTests(TestCase):
 
         article = make_article(publish=("ar", "de"), images=1)
         url = article.get_absolute_url("ar")
-        with self.assertNumQueries(6):
+        with self.assertNumQueries(ARTICLE_PAGE_QUERIES):
             self.assertNotContains(self.client.get(url), 'class="corrections"')
         Correction.objects.create(
             article=article, language="ar", text="صُحّح اسم المدينة.", created_by=User.objects.create(username="ed")

@@ -8,7 +8,8 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
+from django.db.models import prefetch_related_objects
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -21,9 +22,9 @@ from reversion.admin import VersionAdmin
 
 from articles import admin as articles_admin
 from articles import languages
-from articles.models import Article
+from articles.models import Article, TranslationSource
 
-from . import desk, revisions
+from . import desk, revisions, translations
 from .forms import ArticleAdminForm, ScheduleForm, WorkflowActionForm
 from .models import Correction, EditLock, EditPresence, JobRun
 from .transitions import WORKFLOW, Action
@@ -364,6 +365,98 @@ class RevisionsMixin(VersionAdmin):
         return TemplateResponse(request, "admin/workflow/compare.html", context)
 
 
+class TranslationDeskMixin:
+    """
+    Each language version beside what it is translated from, paragraph by paragraph, with what changed in the source
+    since; "Translate from …" starts a version from the other language, "Mark translation done" records that it is up
+    to date. The desk (`translations/`) lists per language what waits for a translation and what changed.
+    """
+
+    def get_urls(self):
+        urls = [
+            path(
+                "translations/", self.admin_site.admin_view(self.translation_queue_view), name="articles_translations"
+            ),
+            path(
+                "<path:object_id>/translation/<str:language>/<str:step>/",
+                self.admin_site.admin_view(self.translation_step_view),
+                name="articles_article_translation",
+            ),
+        ]
+        return [*urls, *super().get_urls()]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.pk:
+            may_change = self.has_change_permission(request, obj)
+            panels = []
+            for code in languages.CODES:
+                panel = translations.panel(obj, code)
+                others = [other for other in languages.CODES if other != code and obj.has_language(other)]
+                panels.append(
+                    {
+                        "code": code,
+                        "name": languages.name(code),
+                        "panel": panel,
+                        "start_from": [(other, languages.name(other)) for other in others]
+                        if panel is None and may_change
+                        else [],
+                        "may_change": may_change,
+                    }
+                )
+            context.update(translation_panels=[each for each in panels if each["panel"] or each["start_from"]])
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            # The panels read every language's source; one query for all of them.
+            prefetch_related_objects([obj], "translation_sources")
+        return obj
+
+    def translation_step_view(self, request, object_id, language, step):
+        """POST `done` (the version is up to date with its source) or `from-<code>` (translate it from that one)."""
+        article = get_object_or_404(Article, pk=unquote(object_id))
+        if request.method != "POST" or not self.has_change_permission(request, article):
+            raise PermissionDenied
+        if language not in languages.CODES:
+            raise Http404
+        if step == "done":
+            source = get_object_or_404(TranslationSource, article=article, language=language)
+            source.mark_done(request.user)
+            message = gettext("Marked the %(language)s translation done: up to date with its source.") % {
+                "language": languages.name(language)
+            }
+        elif step.startswith("from-") and step[5:] in languages.CODES and step[5:] != language:
+            translations.start_from_other_language(article, language, step[5:], request.user)
+            message = gettext("The %(language)s version is to be translated from the %(source)s version.") % {
+                "language": languages.name(language),
+                "source": languages.name(step[5:]),
+            }
+        else:
+            raise Http404
+        self.log_change(request, article, message)
+        messages.success(request, message)
+        return HttpResponseRedirect(reverse("admin:articles_article_change", args=[article.pk]))
+
+    def translation_queue_view(self, request):
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        language = request.GET.get("language", "")
+        if language not in languages.CODES:
+            language = languages.current().code
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": gettext("Translation desk"),
+            "language": language,
+            "language_name": languages.name(language),
+            "direction": languages.direction(language),
+            "tabs": [(code, languages.name(code)) for code in languages.CODES],
+            **translations.queue(language),
+        }
+        return TemplateResponse(request, "admin/workflow/translation_queue.html", context)
+
+
 class BulkActionsMixin:
     """Publish, unpublish and schedule many articles at once, for one language or all, each in its own transaction."""
 
@@ -451,7 +544,13 @@ class BulkActionsMixin:
 
 @admin.register(Article)
 class ArticleAdmin(
-    WorkflowPanelMixin, PreviewMixin, EditLockMixin, RevisionsMixin, BulkActionsMixin, articles_admin.ArticleAdmin
+    WorkflowPanelMixin,
+    PreviewMixin,
+    EditLockMixin,
+    RevisionsMixin,
+    TranslationDeskMixin,
+    BulkActionsMixin,
+    articles_admin.ArticleAdmin,
 ):
     change_list_template = "admin/articles/article/change_list.html"
     change_form_template = "admin/articles/article/change_form.html"

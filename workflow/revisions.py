@@ -10,14 +10,15 @@ from datetime import datetime
 import reversion
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from reversion.models import Version
 
 from articles import diff, languages
+from articles.audit import record
 from articles.models import Article, ArticleSource, Caption, Category, Image, Source, Status
-
-from .transitions import record_change
 
 # What the compare page shows, per language version and for the article; anything else a revision holds (search
 # documents, import state, agency metadata, edit counters) is internal and never shown.
@@ -216,5 +217,31 @@ def restore(version, user):
         message = gettext("Restored the revision of %(date)s.") % {
             "date": languages.newsroom_time(version.revision.date_created)
         }
-        record_change(article, user, message)
+        record(article, user, message)
     return article
+
+
+def marked(segments, change, tag):
+    """One side of a compared paragraph as HTML: the changed words in `tag` (del or ins), every word escaped."""
+    parts = []
+    for kind, text in segments:
+        if kind != change:
+            parts.append(escape(text))
+            continue
+        words = text.rstrip()
+        parts.append(format_html("<{0}>{1}</{0}>{2}", tag, words, text[len(words) :]))
+    return mark_safe("".join(parts))  # noqa: S308 - every piece escaped above
+
+
+def paragraph_diff(old, new):
+    """
+    What changed between two texts (HTML bodies paragraph by paragraph, as text), for the translation desk:
+    [(before, after)] for each paragraph that differs, its words compared by articles.diff; paragraphs added or
+    removed pair with "".
+    """
+    compare = diff.compare_html if "<" in (old or "") + (new or "") else diff.compare_text
+    return [
+        (marked(row.before, diff.DELETE, "del"), marked(row.after, diff.INSERT, "ins"))
+        for row in compare(old or "", new or "")
+        if row.changed
+    ]

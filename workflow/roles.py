@@ -29,6 +29,14 @@ REPORTER = [
     "articles.delete_articlesource",
     # Reporters see what an agency sent for their drafts; editors apply or discard it.
     "interchange.view_pendingupdate",
+    # The incoming wire: every reporter reads it, uses items (which makes articles) and sets their state.
+    "interchange.view_wireitem",
+    "interchange.change_wireitem",
+    # Topics come with imports; translations are started and marked done at the desk.
+    "articles.view_topic",
+    "articles.view_translationsource",
+    "articles.add_translationsource",
+    "articles.change_translationsource",
 ]
 EDITOR = [
     *REPORTER,
@@ -37,8 +45,12 @@ EDITOR = [
     "articles.correct_article",
     "workflow.view_editlock",
     "workflow.view_jobrun",
+    # Agency updates held for review: an editor compares them with the article and applies or discards them.
     "interchange.change_pendingupdate",
     "interchange.delete_pendingupdate",
+    "interchange.view_feed",
+    "articles.add_topic",
+    "articles.change_topic",
 ]
 CHIEF_EDITOR = [
     *EDITOR,
@@ -51,5 +63,10 @@ CHIEF_EDITOR = [
     "articles.add_category",
     "articles.change_category",
     "articles.delete_category",
+    "articles.delete_topic",
+    "interchange.add_feed",
+    "interchange.change_feed",
+    "interchange.delete_feed",
+    "interchange.delete_wireitem",
 ]
 ROLES = {"reporter": REPORTER, "editor": EDITOR, "chief editor": CHIEF_EDITOR}

@@ -9,7 +9,6 @@ is one `Transition` entry (plus its permission in `Article.Meta.permissions` and
 from dataclasses import dataclass
 
 import reversion
-from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
@@ -17,6 +16,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from articles import languages
+from articles.audit import record
 from articles.models import PUBLISH_PERMISSION, Article, Status
 
 from .models import Correction
@@ -210,7 +210,7 @@ class Workflow:
                 "when": timezone.localtime(when).strftime("%Y-%m-%d %H:%M %Z") if when else "",
                 "note": note,
             }
-            record_change(current, user, message)
+            record(current, user, message)
         article.refresh_from_db()
         return message
 
@@ -250,15 +250,6 @@ class Workflow:
                 if dry_run:
                     transaction.set_rollback(True)
         return report
-
-
-def record_change(article, user, message):
-    """A revision of the article and an admin log entry, both naming the user (inside a reversion block)."""
-    if user is not None:
-        reversion.set_user(user)
-    reversion.set_comment(message)
-    if user is not None and user.pk:
-        LogEntry.objects.log_actions(user.pk, [article], CHANGE, change_message=message, single_object=True)
 
 
 WORKFLOW = Workflow(TRANSITIONS)

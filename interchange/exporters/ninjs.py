@@ -16,6 +16,9 @@ NINJS_STANDARD = {
 }
 
 
+TOPIC_URI = "urn:newsroom:topic:"
+
+
 def article_uri(article, language):
     """One uri per language version; importers match it back by uri, or by the short code in altids."""
     return f"urn:newsroom:article:{article.short_code}:{language}"
@@ -27,6 +30,7 @@ def with_relations(queryset):
         Prefetch("source_links", queryset=ArticleSource.objects.select_related("source")),
         Prefetch("captions", queryset=Caption.objects.select_related("image")),
         "categories",
+        "topics",
     )
 
 
@@ -65,6 +69,11 @@ def to_ninjs(article, language):
     item["subjects"] = [
         {"name": category.display_name(language) or str(category), "uri": f"urn:newsroom:category:{category.pk}"}
         for category in article.categories.all()
+    ] + [
+        # ninjs 2.x has no keywords; topics are subjects (3.x would list them as keywords as well).
+        {"name": topic.display_name(language), "uri": f"{TOPIC_URI}{topic.pk}"}
+        for topic in article.topics.all()
+        if topic.display_name(language)
     ]
     item["associations"] = [picture(caption, language) for caption in article.captions.all()]
     return {key: value for key, value in item.items() if value not in ("", [], None)}

@@ -3,6 +3,8 @@ The importers: one module per input format, each an `Importer` (see base.py), an
 of a file. `interchange.files` reads inputs from disk and zips; `interchange.writer` alone writes parsed items.
 """
 
+from django.utils.translation import gettext
+
 from . import dwhtml, newsml, ninjs, pagetext
 from .base import ParsedImage, ParsedItem, ParseError, raise_first_error
 
@@ -22,7 +24,7 @@ def detect_format(data, name=""):
     for format_name, module in FORMATS.items():
         if module.detect(data, name):
             return format_name
-    raise ParseError("the file is in no format the importer knows")
+    raise ParseError(gettext("the file is in no format the importer knows"))
 
 
 def parse_each(data, name="", format="auto", language=None):
@@ -35,10 +37,10 @@ def parse_each(data, name="", format="auto", language=None):
     try:
         module = FORMATS[format]
     except KeyError:
-        raise ParseError(f"unknown format {format!r}") from None
+        raise ParseError(gettext("unknown format {format}").format(format=repr(format))) from None
     entries = module.parse_each(data, name, language=language)
     if not entries:
-        raise ParseError("the file holds no news item")
+        raise ParseError(gettext("the file holds no news item"))
     for entry in entries:
         if isinstance(entry, ParsedItem):
             entry.format = entry.format or format

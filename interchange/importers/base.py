@@ -15,6 +15,7 @@ from typing import Protocol
 from urllib.parse import urlsplit
 
 import lxml.html
+from django.utils.translation import gettext
 from lxml.etree import LxmlError
 
 # The agency status values (ninjs and NewsML-G2 share them): usable items are news, withheld ones wait, canceled
@@ -85,6 +86,8 @@ class ParsedItem:
     initials: str = ""
     agencies: list[str] = field(default_factory=list)  # as the source spells them, in order
     categories: list[str] = field(default_factory=list)  # subject names or codes, in order
+    topics: list[str] = field(default_factory=list)  # keywords, subject names, DW topics: in the item's language
+    urgency: int | None = None  # 1 (a flash, dpa's "eil") to 9, as agencies count it
     byline: str = ""
     dateline: str = ""
     images: list[ParsedImage] = field(default_factory=list)
@@ -113,6 +116,17 @@ class Importer(Protocol):
     parse: Callable[..., list[ParsedItem]]
 
 
+def unreadable(what, error):
+    """The reason for an input a reader choked on: what could not be read (`item`, `page` or `file`), and why."""
+    detail = f"{type(error).__name__}: {error}"
+    messages = {
+        "item": gettext("the item cannot be read ({detail})"),
+        "page": gettext("the page cannot be read ({detail})"),
+        "file": gettext("the file cannot be read ({detail})"),
+    }
+    return messages[what].format(detail=detail)
+
+
 def guarded(function, label):
     """`function()`'s item, or the ParseError (labelled with the item) that reading it raised."""
     try:
@@ -121,7 +135,7 @@ def guarded(function, label):
         error.item = error.item or label
         return error
     except READ_ERRORS as error:
-        return ParseError(f"the item cannot be read ({type(error).__name__}: {error})", item=label)
+        return ParseError(unreadable("item", error), item=label)
 
 
 def dimension(value):
@@ -156,11 +170,17 @@ def locate_picture(href, image, warnings, where=""):
     elif not parts.scheme and not parts.netloc and href:
         path = re.sub(r"^(?:\./)+", "", parts.path)
         if path.startswith("/") or ".." in path.split("/") or "\\" in path or not path:
-            warnings.append(f"{prefix}the rendition path {href[:80]!r} leaves the import folder; ignored")
+            message = gettext("the rendition path {path} leaves the import folder; ignored")
+            warnings.append(prefix + message.format(path=repr(href[:80])))
         else:
             image.filename = path
     else:
-        warnings.append(f"{prefix}the rendition link {href[:80]!r} is neither a web address nor a relative path")
+        warnings.append(
+            prefix
+            + gettext("the rendition link {link} is neither a web address nor a relative path").format(
+                link=repr(href[:80])
+            )
+        )
 
 
 # An agency's sign-off line closing a wire text ("dpa kre/su", "dpa so yyon z2 a3 vni/dmo"): editor initials and
@@ -171,17 +191,37 @@ CLOSING_LINE_RE = re.compile(
 )
 
 
-def decode_text(data, encoding="utf-8", what="the file"):
-    """Decode bytes strictly; a wrong encoding is a ParseError that says where it goes wrong."""
+# `ف.ي/أ.ح (ا ف ب، رويترز، د ب ا)` or `kle/jj (dpa, afp)`: short initials, then agencies in parentheses; DW closes its
+# texts with it.
+CREDIT_LINE_END = re.compile(r"^(?P<initials>[^\s()]{1,30}(?:\s*/\s*[^\s()]{1,30})*)\s*\((?P<agencies>[^()]{1,200})\)$")
+AGENCY_SEPARATOR = re.compile(r"\s*[،,;]\s*")
+
+
+def credit_line(line):
+    """(initials, agencies) of a closing credit line (`kle/jj (dpa, afp)`), or None when `line` is none."""
+    match = CREDIT_LINE_END.match(collapse_space(line))
+    if not match or ("/" not in match["initials"] and "." not in match["initials"]):
+        return None
+    agencies = [name for name in AGENCY_SEPARATOR.split(match["agencies"].strip()) if name]
+    return match["initials"], agencies
+
+
+def decode_text(data, encoding="utf-8", what=None):
+    """Decode bytes strictly; a wrong encoding is a ParseError that says where it goes wrong (in `what`)."""
+    what = what or gettext("the file")
     try:
         text = data.decode(encoding)
     except LookupError:
-        raise ParseError(f"{what} declares the unknown encoding {encoding!r}") from None
+        raise ParseError(
+            gettext("{what} declares the unknown encoding {encoding}").format(what=what, encoding=repr(encoding))
+        ) from None
     except UnicodeDecodeError as error:
         bad = data[error.start : error.start + 1]
         raise ParseError(
-            f"{what} is not valid {encoding}: byte 0x{bad.hex()} at position {error.start}"
-            " (was it saved in another encoding?)"
+            gettext(
+                "{what} is not valid {encoding}: byte 0x{byte} at position {position} (was it saved in another "
+                "encoding?)"
+            ).format(what=what, encoding=encoding, byte=bad.hex(), position=error.start)
         ) from None
     return text.removeprefix("\ufeff")
 
@@ -189,17 +229,19 @@ def decode_text(data, encoding="utf-8", what="the file"):
 def parse_datetime_value(value, field_name, warnings=None):
     """An ISO 8601 / RFC 3339 date-time as an aware datetime; naive ones are taken as UTC, with a warning."""
     if not isinstance(value, str):
-        raise ParseError(f"{field_name} is not a date-time string")
+        raise ParseError(gettext("{field} is not a date-time string").format(field=field_name))
     text = value.strip()
     if text.endswith(("z", "Z")):
         text = text[:-1] + "+00:00"
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
-        raise ParseError(f"{field_name} is not a date-time: {value[:40]!r}") from None
+        raise ParseError(
+            gettext("{field} is not a date-time: {value}").format(field=field_name, value=repr(value[:40]))
+        ) from None
     if parsed.tzinfo is None:
         if warnings is not None:
-            warnings.append(f"{field_name} has no time zone; taken as UTC")
+            warnings.append(gettext("{field} has no time zone; taken as UTC").format(field=field_name))
         parsed = parsed.replace(tzinfo=UTC)
     return parsed
 
@@ -210,6 +252,31 @@ def normalize_language(code):
         return ""
     primary = re.split(r"[-_]", code.strip(), maxsplit=1)[0].lower()
     return primary if re.fullmatch(r"[a-z]{2,8}", primary) else ""
+
+
+def urgency_of(value):
+    """An agency's urgency (or priority) 1-9 as a number, or None when it is none."""
+    number = dimension(value)
+    return number if number is not None and number <= 9 else None
+
+
+# dpa marks its flashes "EIL" ("Eilmeldung") in the headline; other agencies "URGENT" / "عاجل".
+FLASH_RE = re.compile(r"^\s*(?:eil(?:meldung)?|urgent|flash|عاجل)\s*[:+-]", re.IGNORECASE)
+
+
+def is_flash(headline):
+    return bool(FLASH_RE.match(headline or ""))
+
+
+def unique(names):
+    """`names` without blanks and repeats (compared folded), in order."""
+    seen, result = set(), []
+    for name in names:
+        name = collapse_space(name)
+        if name and name.casefold() not in seen:
+            seen.add(name.casefold())
+            result.append(name)
+    return result
 
 
 def collapse_space(text):

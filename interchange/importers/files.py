@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from django.conf import settings
+from django.utils.translation import gettext
 
 from .base import ParseError
 
@@ -33,11 +34,15 @@ def max_file_bytes():
     return settings.IMPORT_MAX_FILE_BYTES
 
 
-def check_size(size, name="the file", limit=None):
+def check_size(size, name=None, limit=None):
     """Refuse an input larger than the import limit (or `limit`), saying both sizes."""
     limit = max_file_bytes() if limit is None else limit
     if size > limit:
-        raise ParseError(f"{name} is {size:,} bytes; the limit is {limit:,}")
+        raise ParseError(
+            gettext("{name} is {size} bytes; the limit is {limit}").format(
+                name=name or gettext("the file"), size=f"{size:,}", limit=f"{limit:,}"
+            )
+        )
 
 
 def expand(paths, recursive=False):
@@ -45,7 +50,9 @@ def expand(paths, recursive=False):
     for path in map(Path, paths):
         if path.is_dir():
             if not recursive:
-                raise ParseError(f"{path} is a folder; use --recursive to import the files in it")
+                raise ParseError(
+                    gettext("{path} is a folder; use --recursive to import the files in it").format(path=path)
+                )
             yield from sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
         else:
             yield path
@@ -76,20 +83,37 @@ def zip_inputs(archive, name):
     """The item files of a zip (pictures are read only when an item names them); refuses zip bombs."""
     members = [info for info in archive.infolist() if not info.is_dir()]
     if len(members) > settings.IMPORT_MAX_ZIP_MEMBERS:
-        raise ParseError(f"the zip holds {len(members):,} files; the limit is {settings.IMPORT_MAX_ZIP_MEMBERS:,}")
+        raise ParseError(
+            gettext("the zip holds {count} files; the limit is {limit}").format(
+                count=f"{len(members):,}", limit=f"{settings.IMPORT_MAX_ZIP_MEMBERS:,}"
+            )
+        )
     total = sum(info.file_size for info in members)
     if total > settings.IMPORT_MAX_ZIP_BYTES:
-        raise ParseError(f"the zip unpacks to {total:,} bytes; the limit is {settings.IMPORT_MAX_ZIP_BYTES:,}")
+        raise ParseError(
+            gettext("the zip unpacks to {size} bytes; the limit is {limit}").format(
+                size=f"{total:,}", limit=f"{settings.IMPORT_MAX_ZIP_BYTES:,}"
+            )
+        )
+    # The headers' sizes may lie: the bytes actually inflated are counted too, and bound the whole zip's work.
+    inflated = 0
     for info in sorted(members, key=lambda info: info.filename):
         member = PurePosixPath(info.filename)
         if member.suffix.lower() in PICTURE_SUFFIXES or member.name.startswith(".") or "__MACOSX" in member.parts:
             continue
         label = f"{name}:{info.filename}"
+        if inflated > settings.IMPORT_MAX_ZIP_BYTES:
+            reason = gettext("the zip unpacks to more than {limit} bytes").format(
+                limit=f"{settings.IMPORT_MAX_ZIP_BYTES:,}"
+            )
+            yield ParseError(reason, item=label)
+            continue
         try:
             data = read_member(archive, info, settings.IMPORT_MAX_FILE_BYTES)
         except (ParseError, zipfile.BadZipFile, OSError) as error:
             yield ParseError(getattr(error, "reason", None) or str(error), item=label)
             continue
+        inflated += len(data)
         yield Input(label, data, zip_resolver(archive, info.filename))
 
 
@@ -97,16 +121,19 @@ def read_file(path, limit):
     """A file's bytes, refusing it if it holds more than `limit` (it may have grown since it was measured)."""
     with open(path, "rb") as file:
         data = file.read(limit + 1)
-    check_size(len(data), "the file", limit)
+    check_size(len(data), None, limit)
     return data
 
 
 def read_member(archive, info, limit):
-    """A zip member's bytes, counted as they inflate: a header that understates the size gains nothing."""
-    check_size(info.file_size, "the file", limit)
+    """
+    A zip member's bytes, counted as they inflate: never more than `limit` + 1 bytes are inflated, whatever the
+    headers say (zipfile stops at the declared size and then fails the CRC check of a member that is longer).
+    """
+    check_size(info.file_size, None, limit)
     with archive.open(info) as member:
         data = member.read(limit + 1)
-    check_size(len(data), "the file", limit)
+    check_size(len(data), None, limit)
     return data
 
 
@@ -120,7 +147,7 @@ def folder_resolver(folder):
         target = (root / relative).resolve()
         if not target.is_relative_to(root) or not target.is_file():
             return None
-        check_size(target.stat().st_size, f"picture {relative}", settings.IMAGE_MAX_BYTES)
+        check_size(target.stat().st_size, gettext("picture {name}").format(name=relative), settings.IMAGE_MAX_BYTES)
         return read_file(target, settings.IMAGE_MAX_BYTES)
 
     return resolve
@@ -141,6 +168,6 @@ def zip_resolver(archive, member_name):
         try:
             return read_member(archive, info, settings.IMAGE_MAX_BYTES)
         except ParseError as error:
-            raise ParseError(f"picture {relative}: {error.reason}") from None
+            raise ParseError(gettext("picture {name}: {reason}").format(name=relative, reason=error.reason)) from None
 
     return resolve

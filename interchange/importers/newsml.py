@@ -20,6 +20,7 @@ from xml.etree.ElementTree import ParseError as XMLSyntaxError
 
 import defusedxml
 import defusedxml.ElementTree
+from django.utils.translation import gettext, ngettext
 
 from .base import (
     PUBSTATUSES,
@@ -31,6 +32,7 @@ from .base import (
     decode_text,
     dimension,
     guarded,
+    is_flash,
     largest,
     locate_picture,
     normalize_language,
@@ -38,6 +40,9 @@ from .base import (
     strict,
     strip_closing_line,
     text_to_html,
+    unique,
+    unreadable,
+    urgency_of,
 )
 
 FORMAT = "newsml"
@@ -145,18 +150,22 @@ def parse_each(data, name="", language=None):
                 if _local(child.tag) in ("newsItem", "packageItem")
             ]
             if not elements:
-                raise ParseError("the newsMessage holds no newsItem or packageItem")
+                raise ParseError(gettext("the newsMessage holds no newsItem or packageItem"))
         elif kind in ("newsItem", "packageItem"):
             elements = [root]
         elif kind in ("nitf", "contentSet", "inlineXML"):
             return [guarded(partial(_parse_fragment, root, name, language), name)]
         else:
-            raise ParseError(f"the XML root <{kind}> is not a NewsML-G2 item, newsMessage or NITF document")
+            raise ParseError(
+                gettext("the XML root <{element}> is not a NewsML-G2 item, newsMessage or NITF document").format(
+                    element=kind
+                )
+            )
     except ParseError as error:
         error.item = error.item or name
         raise
     except READ_ERRORS as error:
-        raise ParseError(f"the file cannot be read ({type(error).__name__}: {error})", item=name) from None
+        raise ParseError(unreadable("file", error), item=name) from None
     news = [element for element in elements if _local(element.tag) == "newsItem"]
     packages = [element for element in elements if _local(element.tag) == "packageItem"]
     results = {
@@ -185,19 +194,21 @@ def _load(data):
     else:
         match = re.match(rb"^(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]{1,40})[\"']", data)
         encoding = match.group(1).decode("ascii") if match else "utf-8"
-    text = decode_text(data, encoding, "the XML file")
+    text = decode_text(data, encoding, gettext("the XML file"))
     # The declaration has done its work; expat would otherwise re-read the already decoded text by it.
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text, count=1)
     try:
         return defusedxml.ElementTree.fromstring(text, forbid_dtd=False, forbid_entities=True, forbid_external=True)
     except defusedxml.DefusedXmlException as error:
         raise ParseError(
-            f"the XML declares entities ({type(error).__name__}); entity expansion and external entities are refused"
+            gettext("the XML declares entities ({error}); entity expansion and external entities are refused").format(
+                error=type(error).__name__
+            )
         ) from None
     except XMLSyntaxError as error:
-        raise ParseError(f"the file is not well-formed XML: {error}") from None
+        raise ParseError(gettext("the file is not well-formed XML: {error}").format(error=error)) from None
     except RecursionError:
-        raise ParseError("the XML is nested too deeply") from None
+        raise ParseError(gettext("the XML is nested too deeply")) from None
 
 
 def _local(tag):
@@ -231,7 +242,11 @@ def _attribute(element, name, attribute):
 def _pubstatus(item_meta):
     status = _code(_attribute(item_meta, "pubStatus", "qcode")) or "usable"
     if status not in PUBSTATUSES:
-        raise ParseError(f"pubStatus must be stat:usable, stat:withheld or stat:canceled, not {status[:20]!r}")
+        raise ParseError(
+            gettext("pubStatus must be stat:usable, stat:withheld or stat:canceled, not {value}").format(
+                value=repr(status[:20])
+            )
+        )
     return status
 
 
@@ -427,11 +442,11 @@ def _language(element, content_meta, language):
 def _parse_news_item(element, language):
     guid = (element.get("guid") or "").strip()
     if not guid:
-        raise ParseError("the newsItem has no guid")
+        raise ParseError(gettext("the newsItem has no guid"))
     item_meta, content_meta = _child(element, "itemMeta"), _child(element, "contentMeta")
     warnings, internal, found = [], {}, {}
     if item_meta is None:
-        raise ParseError("the newsItem has no itemMeta")
+        raise ParseError(gettext("the newsItem has no itemMeta"))
     _ednotes(item_meta, internal)
     item_language = _language(element, content_meta, language)
     descriptions = _descriptions(content_meta, internal)
@@ -463,9 +478,9 @@ def _parse_news_item(element, language):
         teaser = _pick(descriptions, TEASER_ROLES) or found.get("teaser", "") or found.get("abstract", "")
     headline = headline or found.get("headline", "")
     if not headline:
-        raise ParseError("the newsItem has no headline")
+        raise ParseError(gettext("the newsItem has no headline"))
     if not item_language:
-        warnings.append("the item names no language")
+        warnings.append(gettext("the item names no language"))
     byline = (
         _text(by[0])
         if by
@@ -492,6 +507,8 @@ def _parse_news_item(element, language):
         version=(element.get("version") or "").strip(),
         agencies=agencies,
         categories=_names(_public(_children(content_meta, "subject"), internal), item_language),
+        topics=_topics(content_meta, internal, item_language),
+        urgency=_urgency(content_meta, headline),
         byline=byline,
         dateline=_clean_dateline(dateline or found.get("dateline", "") or (located[0] if located else "")),
         images=images,
@@ -500,6 +517,22 @@ def _parse_news_item(element, language):
         internal=internal,
         warnings=warnings,
     )
+
+
+def _topics(content_meta, internal, language):
+    """Subjects that have a name (a bare QCode names no topic) and keywords, in the item's language."""
+    subjects = [
+        subject for subject in _public(_children(content_meta, "subject"), internal) if _children(subject, "name")
+    ]
+    keywords = [_text(keyword) for keyword in _public(_children(content_meta, "keyword"), internal)]
+    return unique([*_names(subjects, language), *keywords])
+
+
+def _urgency(content_meta, headline):
+    urgency = urgency_of(_text(_child(content_meta, "urgency")))
+    if urgency is None and is_flash(headline):
+        return 1
+    return urgency
 
 
 def _clean_dateline(dateline):
@@ -547,18 +580,24 @@ def _is_picture(item):
 def _parse_lone_package(package, refs, language):
     guid = (package.get("guid") or "").strip()
     if not guid:
-        raise ParseError("the packageItem has no guid")
+        raise ParseError(gettext("the packageItem has no guid"))
     item_meta, content_meta = _child(package, "itemMeta"), _child(package, "contentMeta")
     warnings, internal = [], {}
     _ednotes(item_meta, internal)
     headline = _headline(content_meta, internal)
     if not headline:
-        raise ParseError("package holds no news item content")
+        raise ParseError(gettext("package holds no news item content"))
     item_language = _language(package, content_meta, language)
     if not item_language:
-        warnings.append("the item names no language")
+        warnings.append(gettext("the item names no language"))
     internal["package_refs"] = refs
-    warnings.append(f"the package refers to {len(refs)} item(s) that are not in this file")
+    warnings.append(
+        ngettext(
+            "the package refers to {count} item that is not in this file",
+            "the package refers to {count} items that are not in this file",
+            len(refs),
+        ).format(count=len(refs))
+    )
     status = _pubstatus(item_meta)
     version_created = _date(item_meta, "versionCreated", warnings)
     return ParsedItem(
@@ -586,17 +625,17 @@ def _parse_fragment(root, name, language):
         internal["closing_line"] = closing_line
     headline = found.get("headline", "")
     if not headline:
-        raise ParseError("the NITF document has no headline (hl1)")
+        raise ParseError(gettext("the NITF document has no headline (hl1)"))
     identifier = found.get("doc_id", "")
     if not identifier:
         if not name:
-            raise ParseError("the NITF document has no doc-id and the file no name to stand in for it")
+            raise ParseError(gettext("the NITF document has no doc-id and the file no name to stand in for it"))
         identifier = name
-        warnings.append("the document has no identifier of its own; the file name stands in for it")
+        warnings.append(gettext("the document has no identifier of its own; the file name stands in for it"))
     nitf = next((node for node in root.iter() if _local(node.tag) == "nitf"), root)
     item_language = normalize_language(language) or normalize_language(nitf.get(XML_LANG))
     if not item_language:
-        warnings.append("the item names no language")
+        warnings.append(gettext("the item names no language"))
     return ParsedItem(
         identifier=identifier,
         language=item_language,

@@ -17,6 +17,7 @@ import json
 import re
 
 import lxml.html
+from django.utils.translation import gettext
 
 from .base import (
     PUBSTATUSES,
@@ -27,6 +28,7 @@ from .base import (
     collapse_space,
     decode_text,
     dimension,
+    is_flash,
     largest,
     locate_picture,
     normalize_language,
@@ -34,6 +36,9 @@ from .base import (
     strict,
     strip_closing_line,
     text_to_html,
+    unique,
+    unreadable,
+    urgency_of,
 )
 
 FORMAT = "ninjs"
@@ -57,6 +62,7 @@ SUMMARY_ROLES = ("summary", "abstract", "teaser", "lead", "lede")
 CAPTION_ROLES = ("caption", "summary", "text", "description", "main", "")
 SHORT_CODE_ROLES = ("shortcode", "shortid", "shortlink", "shorturl", "short")
 HTML_TYPES = ("html", "xhtml", "xml")
+CATEGORY_URI = "urn:newsroom:category:"
 
 
 def detect(data, name=""):
@@ -84,18 +90,20 @@ def parse_each(data, name="", language=None):
     that cannot be read at all (encoding, JSON syntax, no items) raises `ParseError`.
     """
     try:
-        text = decode_text(data, "utf-8", "the ninjs file")
+        text = decode_text(data, "utf-8", gettext("the ninjs file"))
         try:
             document = json.loads(text)
         except json.JSONDecodeError as error:
             raise ParseError(
-                f"the file is not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"
+                gettext("the file is not valid JSON: {error} at line {line} column {column}").format(
+                    error=error.msg, line=error.lineno, column=error.colno
+                )
             ) from None
         except RecursionError:
-            raise ParseError("the JSON is nested too deeply") from None
+            raise ParseError(gettext("the JSON is nested too deeply")) from None
         objects = document if isinstance(document, list) else [document]
         if not objects:
-            raise ParseError("the file holds no ninjs items")
+            raise ParseError(gettext("the file holds no ninjs items"))
     except ParseError as error:
         error.item = error.item or name
         raise
@@ -108,9 +116,7 @@ def parse_each(data, name="", language=None):
             error.item = _item_label(obj, label)
             results.append(error)
         except READ_ERRORS as error:
-            results.append(
-                ParseError(f"the item cannot be read ({type(error).__name__}: {error})", item=_item_label(obj, label))
-            )
+            results.append(ParseError(unreadable("item", error), item=_item_label(obj, label)))
     return results
 
 
@@ -142,7 +148,7 @@ def _detect_version(obj):
 def _lower_keys(value, depth=0):
     """ninjs 3.x camelCase property names as their 2.x spelling, at every level."""
     if depth > 50:
-        raise ParseError("the ninjs object is nested too deeply")
+        raise ParseError(gettext("the ninjs object is nested too deeply"))
     if isinstance(value, dict):
         return {str(key).lower(): _lower_keys(item, depth + 1) for key, item in value.items()}
     if isinstance(value, list):
@@ -155,7 +161,7 @@ def _string(obj, key, where=""):
     if value is None:
         return ""
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise ParseError(f"{where}{key} must be a string")
+        raise ParseError(gettext("{property} must be a string").format(property=f"{where}{key}"))
     return str(value).strip()
 
 
@@ -173,10 +179,10 @@ def _objects(obj, key, where="", keyed=False):
     elif isinstance(value, list):
         items = value
     else:
-        raise ParseError(f"{where}{key} must be a list of objects")
+        raise ParseError(gettext("{property} must be a list of objects").format(property=f"{where}{key}"))
     for index, item in enumerate(items):
         if not isinstance(item, dict):
-            raise ParseError(f"{where}{key}[{index}] must be an object")
+            raise ParseError(gettext("{property} must be an object").format(property=f"{where}{key}[{index}]"))
     return items
 
 
@@ -186,7 +192,7 @@ def _texts(obj, key, where=""):
     for index, entry in enumerate(_objects(obj, key, where)):
         value = entry.get("value")
         if not isinstance(value, str):
-            raise ParseError(f"{where}{key}[{index}] has no string value")
+            raise ParseError(gettext("{property} has no string value").format(property=f"{where}{key}[{index}]"))
         role = _string(entry, "role", f"{where}{key}[{index}].").lower()
         content_type = _string(entry, "contenttype", f"{where}{key}[{index}].").lower()
         texts.append((role, content_type, value))
@@ -264,6 +270,29 @@ def _concepts(obj, key, version):
     return names
 
 
+def _topics(obj, version):
+    """Subjects by name (codes and uris name no topic) and keywords, as the item spells them."""
+    key = "subject" if version == 1 and "subject" in obj else "subjects"
+    names = []
+    for index, concept in enumerate(_objects(obj, key)):
+        # Our own export lists categories as subjects too; they come back as categories, not topics.
+        if not _string(concept, "uri", f"{key}[{index}].").startswith(CATEGORY_URI):
+            names.append(_string(concept, "name", f"{key}[{index}]."))
+    keywords = obj.get("keywords") or []
+    if not isinstance(keywords, list):
+        raise ParseError(gettext("{property} must be a list of strings").format(property="keywords"))
+    names.extend(keyword for keyword in keywords if isinstance(keyword, str))
+    return unique(names)
+
+
+def _urgency(obj, headline):
+    # Some agencies send "priority" where ninjs has "urgency"; both count 1 as the most urgent.
+    urgency = urgency_of(obj.get("urgency")) or urgency_of(obj.get("priority"))
+    if urgency is None and is_flash(headline):
+        return 1
+    return urgency
+
+
 def _short_code(obj, version):
     altids = obj.get("altids")
     if altids is None:
@@ -274,10 +303,10 @@ def _short_code(obj, version):
         pairs = []
         for index, altid in enumerate(altids):
             if not isinstance(altid, dict):
-                raise ParseError(f"altids[{index}] must be an object")
+                raise ParseError(gettext("{property} must be an object").format(property=f"altids[{index}]"))
             pairs.append((_string(altid, "role", f"altids[{index}]."), altid.get("value")))
     else:
-        raise ParseError("altids must be a list of objects")
+        raise ParseError(gettext("{property} must be a list of objects").format(property="altids"))
     for role, value in pairs:
         if re.sub(r"[^a-z]", "", role.lower()) in SHORT_CODE_ROLES and isinstance(value, str) and value.strip():
             value = value.strip()
@@ -328,7 +357,9 @@ def _picture(association, index, version, warnings):
     for number, rendition in enumerate(_objects(association, "renditions", f"{where}.", keyed=True)):
         href = rendition.get("href")
         if href is not None and not isinstance(href, str):
-            raise ParseError(f"{where}.renditions[{number}].href must be a string")
+            raise ParseError(
+                gettext("{property} must be a string").format(property=f"{where}.renditions[{number}].href")
+            )
         candidates.append(((href or "").strip(), dimension(rendition.get("width")), dimension(rendition.get("height"))))
     if best := largest(candidates):
         href, image.width, image.height = best
@@ -352,42 +383,56 @@ def _images(obj, version, warnings):
         where = f"associations[{index}]"
         uri = association.get("uri")
         if not isinstance(uri, str) or not uri.strip():
-            raise ParseError(f"{where} has no uri (every association needs one)")
+            raise ParseError(gettext("{property} has no uri (every association needs one)").format(property=where))
         unknown = sorted(
             key for key in association if key not in ASSOCIATION_PROPERTIES and not PATTERN_PROPERTY_RE.match(key)
         )
         if unknown:
-            raise ParseError(f"{where} has properties ninjs does not define: {', '.join(unknown[:5])}")
+            raise ParseError(
+                gettext("{property} has properties ninjs does not define: {names}").format(
+                    property=where, names=", ".join(unknown[:5])
+                )
+            )
         kind = _string(association, "type", f"{where}.").lower()
         if kind in PICTURE_TYPES:
             images.append(_picture(association, len(images), version, warnings))
         else:
-            warnings.append(f"{where}: a {kind or 'untyped'} association is not imported")
+            warnings.append(
+                gettext("{property}: an association of type {kind} is not imported").format(
+                    property=where, kind=repr(kind)
+                )
+            )
     return images
 
 
 def _parse_object(obj, language):
     if not isinstance(obj, dict):
-        raise ParseError("a ninjs item must be a JSON object")
+        raise ParseError(gettext("a ninjs item must be a JSON object"))
     version = _detect_version(obj)
     obj = _lower_keys(obj)
     warnings = []
     unknown = sorted(key for key in obj if key not in KNOWN_PROPERTIES and not PATTERN_PROPERTY_RE.match(key))
     if unknown:
-        warnings.append(f"properties ninjs does not define were ignored: {', '.join(unknown[:10])}")
+        warnings.append(
+            gettext("properties ninjs does not define were ignored: {names}").format(names=", ".join(unknown[:10]))
+        )
     identifier = obj.get("uri")
     if not isinstance(identifier, str) or not identifier.strip():
-        raise ParseError("the item has no uri (ninjs requires one, as a string)")
+        raise ParseError(gettext("the item has no uri (ninjs requires one, as a string)"))
     identifier = identifier.strip()
     headline = _headline(obj, version)
     if not headline:
-        raise ParseError("the item has no headline")
+        raise ParseError(gettext("the item has no headline"))
     pubstatus = _string(obj, "pubstatus").lower() or "usable"
     if pubstatus not in PUBSTATUSES:
-        raise ParseError(f"pubstatus must be one of {', '.join(PUBSTATUSES)}, not {pubstatus[:20]!r}")
+        raise ParseError(
+            gettext("pubstatus must be one of {values}, not {value}").format(
+                values=", ".join(PUBSTATUSES), value=repr(pubstatus[:20])
+            )
+        )
     item_language = normalize_language(language) or normalize_language(_string(obj, "language"))
     if not item_language:
-        warnings.append("the item names no language")
+        warnings.append(gettext("the item names no language"))
     version_created = _date(obj, "versioncreated", warnings)
     first_created = _date(obj, "firstcreated", warnings) or _date(obj, "contentcreated", warnings)
     embargoed = _date(obj, "embargoeduntil", warnings) or _date(obj, "embargoed", warnings)
@@ -413,6 +458,8 @@ def _parse_object(obj, language):
         initials=_description(obj, version, ("initials",)) if version > 1 else "",
         agencies=_agencies(obj, version),
         categories=_concepts(obj, "subject" if version == 1 and "subject" in obj else "subjects", version),
+        topics=_topics(obj, version),
+        urgency=_urgency(obj, headline),
         byline=byline,
         dateline=collapse_space(_string(obj, "located")),
         images=_images(obj, version, warnings),

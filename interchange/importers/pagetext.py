@@ -14,8 +14,9 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.utils.translation import gettext
 
-from .base import ParsedImage, ParsedItem, ParseError, strict
+from .base import ParsedImage, ParsedItem, ParseError, credit_line, strict
 
 ARABIC_INDIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 
@@ -83,9 +84,6 @@ SKIP_LINK = re.compile(r"^\d+\.\s+\S")
 SHORT_LINK = re.compile(r"^https?://p\.dw\.com/p/([A-Za-z0-9]+)/?$")
 CREDIT_MARKERS = ("صورة من:", "Bild:")
 CREDIT_LINE = re.compile(r"^(?P<caption>.*?)(?:صورة من:|Bild:)\s*(?P<credit>.+)$")
-# `ف.ي/أ.ح (ا ف ب، رويترز، د ب ا)` or `kle/jj (dpa, afp)`: short initials, then agencies in parentheses.
-CREDIT_LINE_END = re.compile(r"^(?P<initials>[^\s()]{1,30}(?:\s*/\s*[^\s()]{1,30})*)\s*\((?P<agencies>[^()]{1,200})\)$")
-AGENCY_SEPARATOR = re.compile(r"\s*[،,;]\s*")
 FOOTER_MARKERS = (
     "تخطي إلى الجزء التالي",
     "اكتشاف المزيد",
@@ -120,9 +118,11 @@ def decode(data):
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise ParseError(f"not UTF-8 text (byte {error.start} cannot be decoded)") from None
+        raise ParseError(
+            gettext("not UTF-8 text (byte {position} cannot be decoded)").format(position=error.start)
+        ) from None
     if "\x00" in text:
-        raise ParseError("binary data, not page text")
+        raise ParseError(gettext("binary data, not page text"))
     return text
 
 
@@ -167,12 +167,13 @@ def parse_text(text, name="", language=None):
     while index < len(lines) and SKIP_LINK.match(lines[index]):
         index += 1
     if index >= len(lines):
-        raise ParseError("no headline: the file holds nothing after the skip links")
+        raise ParseError(gettext("no headline: the file holds nothing after the skip links"))
     headline = lines[index]
     index += 1
     if index >= len(lines) or (published_at := parse_date(lines[index])) is None:
         found = lines[index][:60] if index < len(lines) else "the end of the file"
-        raise ParseError(f"no date line after the headline (found {found!r}); is this an article page?")
+        message = gettext("no date line after the headline (found {found}); is this an article page?")
+        raise ParseError(message.format(found=repr(found)))
     index += 1
 
     item = ParsedItem(
@@ -208,9 +209,8 @@ def parse_text(text, name="", language=None):
         if pending_title is not None:
             paragraphs.append(pending_title)
             pending_title = None
-        if (match := CREDIT_LINE_END.match(line)) and ("/" in match["initials"] or "." in match["initials"]):
-            item.initials = match["initials"]
-            item.agencies = [name for name in AGENCY_SEPARATOR.split(match["agencies"].strip()) if name]
+        if closing := credit_line(line):
+            item.initials, item.agencies = closing
             continue
         if not item.teaser and not paragraphs and not item.images and not item.short_code:
             item.teaser = line
@@ -220,13 +220,13 @@ def parse_text(text, name="", language=None):
         paragraphs.append(pending_title)
 
     if not item.teaser:
-        raise ParseError("no teaser after the date line; the file looks truncated")
+        raise ParseError(gettext("no teaser after the date line; the file looks truncated"))
     if not paragraphs:
-        raise ParseError("no body paragraphs; the file looks truncated")
+        raise ParseError(gettext("no body paragraphs; the file looks truncated"))
     if not item.identifier:
         # Without a short link, the text itself identifies the page, so a re-import still finds the article.
         digest = hashlib.sha256(f"{headline}\n{published_at:%Y-%m-%d}".encode()).hexdigest()[:20]
         item.identifier = f"pagetext:{digest}"
-        item.warnings.append("no short link found; the article gets a new short code")
+        item.warnings.append(gettext("no short link found; the article gets a new short code"))
     item.body_html = "\n".join(f"<p>{escape(paragraph, quote=False)}</p>" for paragraph in paragraphs)
     return item

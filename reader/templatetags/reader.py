@@ -87,7 +87,7 @@ def published_in_language(article):
 
 @register.filter
 def name_in_language(obj):
-    """A category's or source's name in the page language."""
+    """A category's, topic's or source's name in the page language."""
     return obj.display_name(get_language())
 
 
@@ -98,5 +98,5 @@ def site_name():
 
 @register.filter
 def url_in_language(obj):
-    """An article's or category's address in the page language (never another language's version)."""
+    """An article's, category's or topic's address in the page language (never another language's version)."""
     return obj.get_absolute_url(get_language())

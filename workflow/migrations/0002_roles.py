@@ -32,6 +32,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("workflow", "0001_initial"),
         ("articles", "0001_initial"),
+        ("interchange", "0001_initial"),
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
     ]

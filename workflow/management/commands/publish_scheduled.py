@@ -8,24 +8,15 @@ cron there.
 
 import time
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError
 
 from articles import languages
+from articles.audit import system_user
 from workflow.models import JobRun
 from workflow.transitions import WORKFLOW
 
 SCHEDULER_USERNAME = "publish_scheduled"
-
-
-def scheduler_user():
-    """The account the admin's history names for what cron did; it cannot log in."""
-    user, created = get_user_model().objects.get_or_create(username=SCHEDULER_USERNAME, defaults={"is_active": False})
-    if created:
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
-    return user
 
 
 class Command(BaseCommand):
@@ -62,7 +53,7 @@ class Command(BaseCommand):
             return
 
     def run_once(self, dry_run=False, verbosity=1):
-        report = WORKFLOW.run_schedule(user=scheduler_user(), dry_run=dry_run)
+        report = WORKFLOW.run_schedule(user=system_user(SCHEDULER_USERNAME), dry_run=dry_run)
         done = 0
         for article, language, action, error in report:
             line = f"{action} {article.pk} ({languages.name(language)}) {article.text('headline', language)}"

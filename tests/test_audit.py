@@ -1,0 +1,95 @@
+"""The audit trail: one revision and one admin log entry per change, naming the user; accounts for commands."""
+
+import json
+
+import reversion
+from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
+from django.contrib.auth.models import User
+from django.contrib.contenttypes.models import ContentType
+from django.test import TestCase
+from reversion.errors import RevisionManagementError
+from reversion.models import Version
+
+from articles.audit import Change, record, record_each, system_user
+from articles.models import Article, ArticleSource, Caption, Topic
+
+from .factories import make_article, make_category, make_source, make_user
+
+
+class RecordTests(TestCase):
+    def test_names_the_user_in_the_revision_and_the_log(self):
+        article = make_article()
+        editor = make_user("editor", "editor")
+        with reversion.create_revision():
+            article.save()
+            record(article, editor, "Imported from item.json", action_flag=ADDITION)
+        version = Version.objects.get_for_object(article).get()
+        self.assertEqual(version.revision.user, editor)
+        self.assertEqual(version.revision.get_comment(), "Imported from item.json")
+        entry = LogEntry.objects.get(object_id=str(article.pk))
+        self.assertEqual((entry.user, entry.action_flag), (editor, ADDITION))
+        self.assertEqual(entry.get_change_message(), "Imported from item.json")
+
+    def test_change_is_the_default(self):
+        article = make_article()
+        with reversion.create_revision():
+            record(article, make_user("editor"), "Changed")
+        self.assertEqual(LogEntry.objects.get().action_flag, CHANGE)
+
+    def test_outside_a_revision_is_a_mistake(self):
+        # A log entry without the revision of what changed would be half a record.
+        with self.assertRaises(RevisionManagementError):
+            record(make_article(), make_user("editor"), "Changed")
+
+
+class SystemUserTests(TestCase):
+    def test_an_account_that_cannot_log_in_made_once(self):
+        account = system_user("import_articles")
+        self.assertFalse(account.is_active)
+        self.assertFalse(account.has_usable_password())
+        self.assertEqual(system_user("import_articles"), account)
+        self.assertEqual(User.objects.filter(username="import_articles").count(), 1)
+
+
+class RecordEachTests(TestCase):
+    """`record_each` writes for many changes at once what `record` inside `create_revision()` writes for one."""
+
+    def versions(self, revision):
+        found = {}
+        for version in revision.version_set.select_related("content_type"):
+            (data,) = json.loads(version.serialized_data)
+            for name, value in data["fields"].items():
+                if isinstance(value, list):
+                    data["fields"][name] = sorted(value)  # many-to-many values, in whichever order
+            found[(version.content_type.model, version.object_id)] = (data, version.object_repr, version.format)
+        return found
+
+    def test_the_same_versions_as_django_reversion_builds(self):
+        editor = make_user("editor", "editor")
+        article = make_article(sources=[make_source("afp"), make_source("dpa")], images=2, categories=[make_category()])
+        article.topics.add(Topic.objects.create(name_de="Rhein"), Topic.objects.create(name_ar="الراين"))
+        article.related.add(make_article())
+        picture = article.captions.first().image
+        with reversion.create_revision():
+            reversion.add_to_revision(article)
+            reversion.add_to_revision(picture)
+            record(article, editor, "by reversion")
+        by_reversion = Version.objects.get_for_object(article).first().revision
+
+        (by_us,) = record_each([Change(Article.objects.get(pk=article.pk), "by us", also=[picture])], editor)
+        self.assertEqual(self.versions(by_us), self.versions(by_reversion))
+        self.assertEqual((by_us.user, by_us.get_comment()), (editor, "by us"))
+        self.assertEqual(LogEntry.objects.filter(object_id=str(article.pk)).count(), 2)
+
+    def test_many_changes_in_a_fixed_number_of_queries(self):
+        editor = make_user("editor", "editor")
+        articles = [make_article(sources=[make_source("afp")], images=1) for _ in range(5)]
+        prefetch = ["source_links__source", "captions__image", "categories", "topics", "related"]
+        changes = [Change(article, f"change {n}") for n, article in enumerate(articles)]
+        ContentType.objects.get_for_models(Article, ArticleSource, Caption)  # cached for the process, as they are
+        with self.assertNumQueries(10):  # five prefetches (two with what they name), then revisions, versions, log
+            revisions = record_each(changes, editor, prefetch)
+        self.assertEqual(len(revisions), 5)
+        self.assertEqual([revision.get_comment() for revision in revisions], [f"change {n}" for n in range(5)])
+        for article, revision in zip(articles, revisions, strict=True):
+            self.assertEqual(Version.objects.get_for_object(article).get().revision, revision)
