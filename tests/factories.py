@@ -98,25 +98,13 @@ def make_article(languages=("ar", "de"), publish=(), sources=(), images=0, categ
     return article
 
 
-def make_roles():
-    """The role groups as the data migration makes them; live-server tests empty the tables after each test."""
-    for name, permissions in ROLES.items():
-        group, _created = Group.objects.get_or_create(name=name)
-        wanted = [permission.split(".") for permission in permissions]
-        group.permissions.set(
-            permission
-            for permission in Permission.objects.select_related("content_type")
-            if [permission.content_type.app_label, permission.codename] in wanted
-        )
-
-
 def make_user(username, group=None, **kwargs):
     """A staff user, in the named role group (reporter, editor, chief editor) when given."""
 
     user = User.objects.create_user(username=username, password="pw-" + username, is_staff=True, **kwargs)
     if group:
         if not Group.objects.filter(name=group).exists():
-            make_roles()
+            create_role_groups()  # emptied by a live-server test's flush
         user.groups.add(Group.objects.get(name=group))
     return user
 

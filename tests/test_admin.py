@@ -22,7 +22,7 @@ from reversion.models import Version
 from articles import languages
 from articles.models import Article, Caption, Image, Status
 from interchange.models import PendingUpdate
-from tests.factories import make_image, needs_seed
+from tests.factories import make_image, make_user, needs_seed
 from workflow import desk
 from workflow.models import EditorProfile
 
@@ -416,6 +416,26 @@ class ArticlePicturesFormTests(AdminTestCase):
         response = self.post_picture(other, **self.new_row(text_de="Ohne Bild"))
         self.assertContains(response, "Upload a picture or choose one from the archive.")
         self.assertFalse(other.captions.exists())
+
+    def test_a_reporter_may_not_change_a_picture_a_live_article_shows(self):
+        live = make_article(publish=["de"], images=1)
+        shown = live.captions.get().image
+        draft = make_article()
+        caption = Caption.objects.create(article=draft, image=shown, text_de="Im Entwurf")
+        reporter = make_user("rita", "reporter")
+        self.client.force_login(reporter)
+        url = reverse("admin:articles_article_change", args=[draft.pk])
+        form = self.client.get(url).context["adminform"].form
+        data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+        data.update({"source_links-TOTAL_FORMS": 0, "source_links-INITIAL_FORMS": 0})
+        data.update({"captions-TOTAL_FORMS": 1, "captions-INITIAL_FORMS": 1, "captions-0-id": caption.pk})
+        row = {"image": shown.pk, "key": str(caption.key), "placement": "inline", "position": 0}
+        row.update({"archive_title": shown.archive_title, "text_de": "Im Entwurf", "credit": "Anders"})
+        data.update({f"captions-0-{field}": value for field, value in row.items()})
+        response = self.client.post(url, data)
+        self.assertContains(response, "only an editor who may publish can change its credit")
+        shown.refresh_from_db()
+        self.assertEqual(shown.credit, "Newsroom/Test")
 
     def test_not_a_picture_is_refused_in_the_row(self):
         article = make_article()

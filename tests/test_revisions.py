@@ -1,5 +1,6 @@
 """Revisions: every admin save keeps one; two can be compared per language and one restored."""
 
+import json
 from datetime import UTC, datetime
 
 import reversion
@@ -7,7 +8,9 @@ from django.test import TestCase, override_settings
 from django.urls import reverse
 from lxml import html as lxml_html
 
+from articles import languages
 from articles.models import Article, Status
+from interchange import writer
 from tests.factories import make_article, make_source, make_user
 from workflow import revisions
 from workflow.transitions import WORKFLOW
@@ -168,3 +171,45 @@ class ReadableCompareTests(TestCase):
         rows = lxml_html.fromstring(response.content.decode()).xpath('//tr[@class="revision-received"]')
         self.assertEqual(len(rows), 1)
         self.assertIn("received from dpa, version 3 (German)", rows[0].text_content())
+
+
+class AgencyRevisionTests(TestCase):
+    """The version received from the agency is the first revision, and the history says so."""
+
+    item = {
+        "uri": "urn:newsml:dpa.com:20260312:260312-99-7",
+        "version": "3",
+        "versioncreated": "2026-03-12T09:30:00+01:00",
+        "language": "de",
+        "headlines": [{"role": "main", "value": "Neuer Radweg am Rhein"}],
+        "descriptions": [{"role": "summary", "value": "Die Stadt baut."}],
+        "bodies": [{"role": "main", "contenttype": "text/html", "value": "<p>Erster Absatz.</p>"}],
+        "infosources": [{"name": "dpa"}],
+    }
+
+    def test_the_imported_version_is_the_first_revision_and_compares_with_the_editors(self):
+        make_source("dpa", "د ب أ", "dpa")
+        editor = make_user("editor", "editor")
+        [outcome] = writer.import_data("dpa.json", json.dumps(self.item).encode(), user=editor)
+        article = outcome.article
+        with reversion.create_revision():
+            reversion.set_user(editor)
+            article.refresh_from_db()
+            article.body_de = "<p>Erster Absatz, vom Desk ergänzt.</p>"
+            article.save()
+        versions = list(revisions.versions_of(article))
+        self.assertEqual(len(versions), 2)
+        received = revisions.agency_versions(versions)
+        self.assertEqual(received, {versions[1].pk: f"received from dpa, version 3 ({name('de')})"})
+        self.client.force_login(editor)
+        history = self.client.get(reverse("admin:articles_article_history", args=[article.pk]))
+        self.assertContains(history, "received from dpa, version 3")
+        compare = self.client.get(
+            reverse("admin:articles_article_compare", args=[article.pk]), {"a": versions[1].pk, "b": versions[0].pk}
+        )
+        page = lxml_html.fromstring(compare.content.decode())
+        self.assertEqual([ins.text.strip() for ins in page.xpath('//td[@lang="de"]/ins')], [", vom Desk ergänzt"])
+
+
+def name(code):
+    return str(languages.name(code))
