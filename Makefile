@@ -9,7 +9,7 @@ EDITOR_USER ?= editor
 # run with DEBUG=1 unless the environment says otherwise.
 export DEBUG ?= 1
 
-.PHONY: install run test test-fast lint format migrate messages bench clean
+.PHONY: install run test test-fast lint format migrate messages bench bench-scale clean
 
 # Reinstall only when requirements change; the stamp lives inside the virtualenv.
 $(VENV)/.installed: requirements.txt
@@ -55,9 +55,15 @@ messages: install
 	$(BIN)/python manage.py makemessages --no-location -l ar -l de --ignore=.venv --ignore=bench --ignore=tests --ignore=staticfiles
 	$(BIN)/python manage.py compilemessages --ignore=.venv
 
+# The article page against the shared peer harness and under breaking news, then imports (bench/RESULTS.md).
 bench: install
 	$(BIN)/python bench/article_page.py
 	$(BIN)/python bench/import_ninjs.py
+
+# Every public surface at 1,000 and 100,000 articles on PostgreSQL (BENCH_SCALE_DATABASE to choose the database).
+BENCH_SCALE_DATABASE ?= postgres://postgres@127.0.0.1:5432/bench_scale
+bench-scale: install
+	$(BIN)/python bench/scale.py --database $(BENCH_SCALE_DATABASE) --keep
 
 clean:
 	rm -rf $(VENV) staticfiles var .hypothesis

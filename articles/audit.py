@@ -35,6 +35,22 @@ def record(obj, user, message, action_flag=CHANGE):
         LogEntry.objects.log_actions(user.pk, [obj], action_flag, change_message=message, single_object=True)
 
 
+def record_together(objs, user, message):
+    """
+    One revision holding `objs` as they are now and a log entry for each, all naming `user` with one `message`: what
+    a scheduled run or a bulk action did to many articles the same way.
+    """
+    objs = list(dict.fromkeys(objs))
+    with reversion.create_revision(atomic=False):
+        if user is not None:
+            reversion.set_user(user)
+        reversion.set_comment(message)
+        for obj in objs:
+            reversion.add_to_revision(obj)
+    if user is not None and user.pk:
+        LogEntry.objects.log_actions(user.pk, objs, CHANGE, change_message=message)
+
+
 @dataclass
 class Change:
     """One change `record_each` records: the object, what the history says of it, and other objects it touched."""

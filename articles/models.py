@@ -7,23 +7,28 @@ version of an article therefore carries its own text *and* its own publication s
 between states is the workflow app's business; what a reader's page looks like is the reader app's.
 """
 
+import datetime
 import functools
 import hashlib
+import json
 import operator
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage
+from django.core.signals import setting_changed
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.urls import reverse
+from django.dispatch import receiver
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.functional import cached_property
 from django.utils.html import strip_tags
 from django.utils.text import slugify
@@ -31,7 +36,8 @@ from django.utils.translation import gettext, override
 from django.utils.translation import gettext_lazy as _
 from PIL import Image as PILImage
 
-from . import languages, renditions, sanitizer, search
+from . import dependencies, languages, renditions, sanitizer, search
+from .aggregates import JSONRows
 from .languages import CODES as LANGUAGE_CODES
 
 # Short codes avoid letters and digits that read alike (0/O, 1/I/L) because editors type them from print.
@@ -309,11 +315,16 @@ class Image(models.Model):
 
     def get_renditions(self, crop=renditions.ORIGINAL):
         """
-        This picture's renditions of one crop (uncropped by default), narrowest first; uses the prefetch cache when
-        the view prefetched them.
+        This picture's renditions of one crop (uncropped by default), narrowest first: read with its caption
+        (`CaptionQuerySet.with_pictures`), from the prefetch cache, or with a query.
         """
+        rows = getattr(self, "rendition_rows", None)
+        if rows is not None:
+            listed = [ListedRendition(*row) for row in rows]
+        else:
+            listed = self.renditions.all()
         return sorted(
-            (rendition for rendition in self.renditions.all() if rendition.crop == crop),
+            (rendition for rendition in listed if rendition.crop == crop),
             key=lambda rendition: (rendition.format, rendition.width),
         )
 
@@ -398,6 +409,7 @@ class Image(models.Model):
         return None
 
     def forget_prefetched_renditions(self):
+        self.rendition_rows = None
         if hasattr(self, "_prefetched_objects_cache"):
             self._prefetched_objects_cache.pop("renditions", None)
 
@@ -428,11 +440,43 @@ class Image(models.Model):
                 if fmt != Rendition.Format.JPEG
             ],
             "srcset": renditions.srcset(fallback),
-            "src": middle.file.url,
+            "src": middle.url,
             "widest": widest,
             "width": widest.width,
             "height": widest.height,
         }
+
+
+@dataclass(frozen=True)
+class ListedRendition:
+    """A rendition read with its picture (JSON rows): what srcsets and og:image print, without a model instance."""
+
+    width: int
+    height: int
+    format: str
+    name: str
+    crop: str = ""  # renditions.ORIGINAL, "16:9" or "1:1"
+
+    @property
+    def url(self):
+        return rendition_url(self.name)
+
+
+def rendition_url(name):
+    """A rendition file's address: remembered when files are local (a page prints dozens, the same every time)."""
+    storage = Rendition._meta.get_field("file").storage
+    return local_url(name) if isinstance(storage, FileSystemStorage) else storage.url(name)
+
+
+@functools.lru_cache(maxsize=16384)
+def local_url(name):
+    return Rendition._meta.get_field("file").storage.url(name)
+
+
+@receiver(setting_changed)
+def forget_local_urls(sender, setting, **kwargs):
+    if setting in ("MEDIA_URL", "STORAGES"):
+        local_url.cache_clear()
 
 
 def rendition_upload_to(instance, filename):
@@ -474,6 +518,10 @@ class Rendition(models.Model):
     def __str__(self):
         return f"{self.image_id} {self.crop} {self.width}w {self.format}".replace("  ", " ")
 
+    @property
+    def url(self):
+        return self.file.url
+
 
 @dataclass(frozen=True)
 class VersionState:
@@ -485,7 +533,7 @@ class VersionState:
 
     key: str
     label: str
-    goes_live_at: datetime | None = None
+    goes_live_at: datetime.datetime | None = None
     notes: tuple = ()
 
     @property
@@ -494,6 +542,45 @@ class VersionState:
 
     def __str__(self):
         return " · ".join([self.label, *self.notes])
+
+    @property
+    def url(self):
+        return self.file.url
+
+
+# A caption in `ArticleQuerySet.for_page`'s rows: the caption, its picture, the picture's renditions.
+CAPTION_ROW = (
+    "id",
+    "key",
+    "placement",
+    "position",
+    "paragraph",
+    *languages.fields("text"),
+    "image__id",
+    "image__file",
+    "image__width",
+    "image__height",
+    "image__credit",
+    "image__archive_title",
+    *(f"image__{name}" for name in languages.fields("alt_text")),
+    "renditions",
+)
+# What every card prints besides its language's text: its address, short link and feed dates.
+CARD_COLUMNS = ("id", "short_code", "updated_at")
+CARD_FIELDS = ("headline", "slug", "teaser", "published_at")
+
+
+@functools.lru_cache(maxsize=8192)
+def article_path(language, slug, pk, script_prefix):
+    """An article's address in a language; remembered, since a page prints several and reversing is not cheap."""
+    with override(language):
+        return reverse("reader:article", kwargs={"slug": slug, "pk": pk})
+
+
+@receiver(setting_changed)
+def forget_article_paths(sender, setting, **kwargs):
+    if setting == "ROOT_URLCONF":
+        article_path.cache_clear()
 
 
 def text_digest(headline, teaser, body):
@@ -630,6 +717,84 @@ class ArticleQuerySet(models.QuerySet):
             )
         return created
 
+    def cards(self, language):
+        """Only the columns a card of the `language` version prints (lists, feeds): never bodies or search columns."""
+        return self.only(*CARD_COLUMNS, *(localized(name, language) for name in CARD_FIELDS))
+
+    def for_page(self, language, now=None):
+        """
+        What the `language` version's page prints, in one query: the columns it shows (its alternates need every
+        language's slug and state) and, as JSON rows, its agencies, categories, pictures with their renditions and
+        the related articles readers may see (`now` as for `published`; `Now()` keeps the query's SQL constant).
+        """
+        names = [localized("name", code) for code in LANGUAGE_CODES]
+        renditions = Rendition.objects.filter(image=models.OuterRef("image_id")).order_by("format", "width")
+        links = self.model.related.through.objects.filter(from_article_id=models.OuterRef(models.OuterRef("pk")))
+        related = (
+            # Through the links first (an index lookup), then those articles: not every article joined to the links.
+            self.model.objects.filter(pk__in=links.values("to_article_id"))
+            .filter(published_condition(language, now or timezone.now()))
+            .order_by(f"-{localized('published_at', language)}", "-pk")
+        )
+        return self.only(
+            *CARD_COLUMNS,
+            "embargoed_until",
+            "expires_at",
+            *(localized(name, code) for code in LANGUAGE_CODES for name in ("slug", "status", "published_at")),
+            *(localized(name, language) for name in ("headline", "teaser", "body", "initials")),
+        ).annotate(
+            source_rows=JSONRows(
+                ArticleSource.objects.filter(article=models.OuterRef("pk")).order_by("position", "pk"),
+                "source_id",
+                "source__code",
+                *(f"source__{name}" for name in names),
+            ),
+            category_rows=JSONRows(
+                Category.objects.filter(articles=models.OuterRef("pk")).order_by("pk"),
+                "pk",
+                *names,
+                *(localized("slug", code) for code in LANGUAGE_CODES),
+            ),
+            topic_rows=JSONRows(
+                Topic.objects.filter(articles=models.OuterRef("pk")).order_by("pk"),
+                "pk",
+                *names,
+                *(localized("slug", code) for code in LANGUAGE_CODES),
+            ),
+            caption_rows=JSONRows(
+                Caption.objects.filter(article=models.OuterRef("pk")).order_by("position", "pk"),
+                *CAPTION_ROW[:-1],
+                JSONRows(renditions, "width", "height", "format", "file", "crop"),
+            ),
+            related_rows=JSONRows(related, *card_row(language)),
+        )
+
+
+def card_row(language):
+    """The fields of a card in `related_rows`, in order."""
+    return [*CARD_COLUMNS, *(localized(name, language) for name in CARD_FIELDS)]
+
+
+def from_row(model, values):
+    """An instance of `model` from column values (by attribute name) read in a JSON row, as if read by a query."""
+    names = [field.attname for field in model._meta.concrete_fields if field.attname in values]
+    return model.from_db(None, names, [values[name] for name in names])
+
+
+def json_rows(value):
+    """JSON rows as read: already decoded by a JSON field, or text (a raw query; SQLite nesting)."""
+    if isinstance(value, str | bytes):
+        return json.loads(value)
+    return value or []
+
+
+def as_datetime(value):
+    """A time read from a JSON row: ISO text on PostgreSQL, Django's UTC text on SQLite."""
+    if value is None:
+        return None
+    parsed = parse_datetime(value)
+    return timezone.make_aware(parsed, datetime.UTC) if timezone.is_naive(parsed) else parsed
+
 
 class Article(models.Model):
     short_code = models.CharField(
@@ -721,8 +886,29 @@ class Article(models.Model):
                 search.SearchVectorIndex(fields=[search.vector_field(c)], name=f"article_search_{c}")
                 for c in LANGUAGE_CODES
             ),
+            # The editors' search: each language's folded headline.
+            *(
+                search.SearchVectorIndex(fields=[search.headline_vector_field(c)], name=f"article_headline_{c}")
+                for c in LANGUAGE_CODES
+            ),
             # What the sitemap's last modification time reads.
             models.Index(fields=["updated_at"], name="article_updated"),
+            # The admin's list, newest first, and the formats its filter offers.
+            models.Index(fields=["-created_at", "-id"], name="article_created"),
+            models.Index(fields=["source_format"], name="article_source_format"),
+            # What the scheduler looks for every minute: due versions, expiries, embargoes that end.
+            *(
+                models.Index(
+                    fields=[localized("scheduled_at", code)],
+                    condition=models.Q(**{localized("status", code): Status.SCHEDULED}),
+                    name=f"article_scheduled_{code}",
+                )
+                for code in LANGUAGE_CODES
+            ),
+            models.Index(fields=["expires_at"], condition=models.Q(expires_at__isnull=False), name="article_expires"),
+            models.Index(
+                fields=["embargoed_until"], condition=models.Q(embargoed_until__isnull=False), name="article_embargoed"
+            ),
             *(
                 models.Index(
                     fields=[f"-{localized('published_at', code)}", "-id"],
@@ -759,9 +945,39 @@ class Article(models.Model):
 
     def get_absolute_url(self, language=None):
         language = language or next((code for code in LANGUAGE_CODES if self.has_language(code)), languages.DEFAULT)
-        slug = self.text("slug", language) or "article"
-        with override(language):
-            return reverse("reader:article", kwargs={"slug": slug, "pk": self.pk})
+        return article_path(language, self.text("slug", language) or "article", self.pk, get_script_prefix())
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # The values as read, so a save can tell what readers will see differently without reading the row again.
+        instance.loaded_values = dict(zip(field_names, values, strict=True))
+        return instance
+
+    def linked_ids(self):
+        """Ids of its categories and topics and of the articles that list it as related: prefetched, or one query."""
+        prefetched = getattr(self, "_prefetched_objects_cache", {})
+        if {"categories", "topics", "related_from"} <= prefetched.keys():
+            return dependencies.Linked(
+                tuple(c.pk for c in self.categories.all()),
+                tuple(t.pk for t in self.topics.all()),
+                tuple(a.pk for a in self.related_from.all()),
+            )
+        groups = [
+            Article.categories.through.objects.filter(article_id=self.pk)
+            .annotate(kind=models.Value("categories"))
+            .values_list("kind", "category_id"),
+            Article.topics.through.objects.filter(article_id=self.pk)
+            .annotate(kind=models.Value("topics"))
+            .values_list("kind", "topic_id"),
+            Article.related.through.objects.filter(to_article_id=self.pk)
+            .annotate(kind=models.Value("related_from"))
+            .values_list("kind", "from_article_id"),
+        ]
+        found = {name: [] for name in dependencies.Linked._fields}
+        for kind, pk in groups[0].union(*groups[1:], all=True):
+            found[kind].append(pk)
+        return dependencies.Linked(**{name: tuple(ids) for name, ids in found.items()})
 
     def prepare_save(self):
         """What every save does first (`ArticleQuerySet.create_many` too): derived fields, and a new edit version."""
@@ -935,10 +1151,69 @@ class Article(models.Model):
             setattr(self, localized("published_at", language), now or timezone.now())
 
     # --- what pages and exports print ---------------------------------------------------------------------------
+    # Read with the article by `ArticleQuerySet.for_page` as JSON rows, these build the objects the page shows
+    # (never saved); without the rows they come from the prefetch cache or a query.
+    @cached_property
+    def shown_sources(self):
+        """Sources in the order the article credits them."""
+        rows = getattr(self, "source_rows", None)
+        if rows is None:
+            return [link.source for link in sorted(self.source_links.all(), key=lambda link: link.position)]
+        names = ["id", "code", *(localized("name", code) for code in LANGUAGE_CODES)]
+        return [from_row(Source, dict(zip(names, row, strict=True))) for row in json_rows(rows)]
+
+    @cached_property
+    def shown_categories(self):
+        """Its categories by name."""
+        rows = getattr(self, "category_rows", None)
+        if rows is None:
+            return list(self.categories.all())
+        fields = ["id", *(localized(name, code) for name in ("name", "slug") for code in LANGUAGE_CODES)]
+        found = [from_row(Category, dict(zip(fields, row, strict=True))) for row in json_rows(rows)]
+        return sorted(found, key=lambda category: (category.name or "", category.pk))
+
+    @cached_property
+    def shown_topics(self):
+        """Its topics by name."""
+        rows = getattr(self, "topic_rows", None)
+        if rows is None:
+            return list(self.topics.all())
+        fields = ["id", *(localized(name, code) for name in ("name", "slug") for code in LANGUAGE_CODES)]
+        found = [from_row(Topic, dict(zip(fields, row, strict=True))) for row in json_rows(rows)]
+        return sorted(found, key=lambda topic: (topic.name or "", topic.pk))
+
+    @cached_property
+    def shown_captions(self):
+        """Its captions in order, each with its picture and the picture's renditions."""
+        rows = getattr(self, "caption_rows", None)
+        if rows is None:
+            return list(self.captions.all())
+        captions = []
+        for row in json_rows(rows):
+            values = dict(zip(CAPTION_ROW, row, strict=True))
+            image = from_row(Image, {name[7:]: value for name, value in values.items() if name.startswith("image__")})
+            image.rendition_rows = json_rows(values["renditions"])
+            caption = from_row(Caption, {"article_id": self.pk, "image_id": image.pk, **values})
+            caption.image = image
+            captions.append(caption)
+        return captions
+
+    def shown_related(self, language):
+        """The related articles readers may see in `language`, newest first, as cards."""
+        rows = getattr(self, "related_rows", None)
+        if rows is None:
+            return list(self.related.all())
+        published_at = localized("published_at", language)
+        cards = []
+        for row in json_rows(rows):
+            values = dict(zip(card_row(language), row, strict=True))
+            values[published_at] = as_datetime(values[published_at])
+            values["updated_at"] = as_datetime(values["updated_at"])
+            cards.append(from_row(Article, values))
+        return cards
+
     def ordered_sources(self):
-        """Sources in the order the article lists them; uses the prefetch cache when present."""
-        links = sorted(self.source_links.all(), key=lambda link: link.position)
-        return [link.source for link in links]
+        return self.shown_sources
 
     def credit_line(self, language):
         """The initials-and-agencies line, e.g. `ف.ي/أ.ح (ا ف ب، رويترز، د ب ا)`."""
@@ -952,8 +1227,8 @@ class Article(models.Model):
         return f"{settings.SHORT_LINK_BASE}/p/{self.short_code}"
 
     def lead_caption(self):
-        """The lead picture's caption, or None; uses the prefetch cache when present."""
-        return next((caption for caption in self.captions.all() if caption.placement == Placement.LEAD), None)
+        """The lead picture's caption, or None."""
+        return next((caption for caption in self.shown_captions if caption.placement == Placement.LEAD), None)
 
     # --- derived fields ---------------------------------------------------------------------------------------
     def sanitize_bodies(self):
@@ -1012,11 +1287,17 @@ class Article(models.Model):
 
 
 def add_search_vectors():
-    """Per language, the search document as a tsvector in that language's configuration (see articles/search.py)."""
+    """
+    Per language, the search document as a tsvector in that language's configuration (the readers' search), and the
+    folded headline as one (the editors'); see articles/search.py.
+    """
     for language in languages.all_languages():
         expression = search.StoredSearchVector(language.field("search_document"), config=language.search_config)
         vector = models.GeneratedField(expression=expression, output_field=SearchVectorField(), db_persist=True)
         Article.add_to_class(search.vector_field(language.code), vector)
+        expression = search.StoredSearchVector(search.Folded(language.field("headline")), config=language.search_config)
+        vector = models.GeneratedField(expression=expression, output_field=SearchVectorField(), db_persist=True)
+        Article.add_to_class(search.headline_vector_field(language.code), vector)
 
 
 add_search_vectors()
@@ -1039,6 +1320,21 @@ class ArticleSource(models.Model):
         return str(self.source)
 
 
+class CaptionQuerySet(models.QuerySet):
+    def with_pictures(self):
+        """Captions with their images and every rendition of each, in one query."""
+        return self.select_related("image").annotate(
+            image_renditions=JSONRows(
+                Rendition.objects.filter(image=models.OuterRef("image_id")).order_by("format", "width"),
+                "width",
+                "height",
+                "format",
+                "file",
+                "crop",
+            )
+        )
+
+
 class Caption(models.Model):
     """One use of an image in an article: where it stands and what it says there."""
 
@@ -1059,6 +1355,8 @@ class Caption(models.Model):
     )
     text = models.TextField(_("caption"), blank=True)
 
+    objects = CaptionQuerySet.as_manager()
+
     class Meta:
         ordering = ["position", "pk"]
         verbose_name = _("caption")
@@ -1069,6 +1367,15 @@ class Caption(models.Model):
 
     def text_for(self, language):
         return getattr(self, localized("text", language)) or ""
+
+    @property
+    def image_renditions(self):
+        return self.image.rendition_rows
+
+    @image_renditions.setter
+    def image_renditions(self, rows):
+        # Set by `with_pictures` as each caption is read (after its image): the image then needs no query of its own.
+        self.image.rendition_rows = rows
 
 
 class TranslationSourceQuerySet(models.QuerySet):

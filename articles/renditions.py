@@ -239,7 +239,7 @@ def encode(picture, image_format):
 
 def srcset(renditions):
     """The `srcset` attribute of stored renditions, narrowest first."""
-    return ", ".join(f"{rendition.file.url} {rendition.width}w" for rendition in renditions)
+    return ", ".join(f"{rendition.url} {rendition.width}w" for rendition in renditions)
 
 
 def sha256_of(file):

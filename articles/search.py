@@ -10,13 +10,15 @@ configuration (a generated column with a GIN index), so a query looks matches up
 every article, and only a bounded set of the newest matches is ranked: a common word costs what a rare one does.
 """
 
+import functools
+import operator
 import re
 import unicodedata
 
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection, models
-from django.db.models import F, Q
+from django.db.models import F, Func, Q, TextField
 
 from . import languages
 
@@ -61,6 +63,31 @@ class StoredSearchVector(SearchVector):
         return "NULL", []
 
 
+class Folded(Func):
+    """
+    `normalize` in SQL, for a generated column: the same folding of Arabic letters and marks, case, umlauts and
+    sharp s (NFKC, then the marks dropped, the letter variants mapped, lower case, the German spellings), so a
+    query folded in Python matches text folded by the database.
+    """
+
+    output_field = TextField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.get_source_expressions()[0])
+        sql = f"regexp_replace(normalize(COALESCE({sql}, ''), NFKC), %s, '', 'g')"
+        params = [*params, f"[{ARABIC_DIACRITICS.pattern[1:-1]}{TATWEEL}]"]
+        letters = ARABIC_LETTER_MAP
+        sql = f"lower(translate({sql}, %s, %s))"
+        params += ["".join(map(chr, letters)), "".join(letters.values())]
+        for letter, spelling in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
+            sql = f"replace({sql}, %s, %s)"
+            params += [letter, spelling]
+        return sql, params
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return "NULL", []
+
+
 class SearchVectorIndex(GinIndex):
     """A GIN index on PostgreSQL; elsewhere a plain index, since the column it covers stays empty there."""
 
@@ -73,6 +100,40 @@ class SearchVectorIndex(GinIndex):
 def vector_field(language):
     """The generated column of one language's search vector (see `Article`)."""
     return languages.field("search_vector", language)
+
+
+def headline_vector_field(language):
+    """The generated column of one language's folded headline as a search vector (the editors' search)."""
+    return languages.field("headline_vector", language)
+
+
+WORD = re.compile(r"\w+")
+
+
+def editor_search(queryset, query):
+    """
+    The admin's search, each part answered by an index: an exact short code or source identifier, or every word
+    of `query` as the start of a word in the headline, in any language. On SQLite (development) the words are
+    matched as substrings of the folded texts instead.
+    """
+    text = query.strip()[:MAX_QUERY_LENGTH]
+    if not text:
+        return queryset
+    condition = Q(short_code__in={text, text.upper()}) | Q(source_identifier=text)
+    words = WORD.findall(normalize(text))
+    for language in languages.all_languages() if words else ():
+        if connection.vendor == "postgresql":
+            prefixes = " & ".join(f"{word}:*" for word in words)
+            lookup = {
+                headline_vector_field(language.code): SearchQuery(
+                    prefixes, config=language.search_config, search_type="raw"
+                )
+            }
+            condition |= Q(**lookup)
+        else:
+            document = language.field("search_document")
+            condition |= functools.reduce(operator.and_, (Q(**{f"{document}__contains": word}) for word in words))
+    return queryset.filter(condition)
 
 
 def search_articles(queryset, query, language):

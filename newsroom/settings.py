@@ -83,7 +83,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First, so its timings cover everything below and it sees every answer (REQUEST_LOG=1).
+    # First: a cached public page is answered before anything else runs (reader/caching.py).
+    "reader.caching.PageCacheMiddleware",
+    # Next, so its timings cover everything below and it sees every answer Django renders (REQUEST_LOG=1).
     "newsroom.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
@@ -102,6 +104,7 @@ MIDDLEWARE = [
     "workflow.middleware.AdminLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "reader.statement_timeout.StatementTimeoutMiddleware",
     # Last, as django-axes requires: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -109,6 +112,18 @@ MIDDLEWARE = [
 ROOT_URLCONF = "newsroom.urls"
 
 TEMPLATES = [
+    {
+        # The public site's templates, reader/jinja2/ (reader/templating.py says why they are Jinja2); first, so its
+        # 404 page is the one found.
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "environment": "reader.templating.environment",
+            "extensions": ["jinja2.ext.i18n"],
+            "context_processors": ["reader.templating.page_context"],
+        },
+    },
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
@@ -168,10 +183,10 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "newsroom"),
-            # A cache that does not answer must not hold a request up: give up after a second.
+            # A cache that stops answering must not hold requests: pages then render uncached (reader/caching.py).
             "OPTIONS": {
-                "socket_connect_timeout": env_int("REDIS_TIMEOUT", 1),
-                "socket_timeout": env_int("REDIS_TIMEOUT", 1),
+                "socket_connect_timeout": float(os.environ.get("REDIS_CONNECT_TIMEOUT", "0.5")),
+                "socket_timeout": float(os.environ.get("REDIS_TIMEOUT", "0.5")),
             },
         }
     }
@@ -328,6 +343,17 @@ INGEST_DROP_ROOT = Path(os.environ.get("INGEST_DROP_ROOT", BASE_DIR / "var" / "d
 INGEST_SETTLE_SECONDS = float(os.environ.get("INGEST_SETTLE_SECONDS", 10))
 # How long a process may hold a feed before another may take it over (a crashed one never lets go otherwise).
 INGEST_LEASE_SECONDS = int(os.environ.get("INGEST_LEASE_SECONDS", 900))
+
+# The public page cache (reader/caching.py) and the CDN in front of it (reader/purge.py).
+PUBLIC_PAGE_CACHE_SECONDS = int(os.environ.get("PUBLIC_PAGE_CACHE_SECONDS", 300))  # a safety net: changes renew pages
+PUBLIC_PAGE_STALE_SECONDS = int(os.environ.get("PUBLIC_PAGE_STALE_SECONDS", 10))  # served while one worker re-renders
+PUBLIC_PAGE_MAX_AGE = int(os.environ.get("PUBLIC_PAGE_MAX_AGE", 60))  # browsers
+PUBLIC_PAGE_STALE_WHILE_REVALIDATE = int(os.environ.get("PUBLIC_PAGE_STALE_WHILE_REVALIDATE", 30))
+CDN_PURGE_URL = os.environ.get("CDN_PURGE_URL", "")  # e.g. http://varnish:6081/ ; unset: no purge requests
+CDN_PURGE_HEADER = os.environ.get("CDN_PURGE_HEADER", "Surrogate-Key")
+# Shared caches keep pages for a minute, or a day when purges reach them.
+PUBLIC_PAGE_SHARED_MAX_AGE = int(os.environ.get("PUBLIC_PAGE_SHARED_MAX_AGE", 86400 if CDN_PURGE_URL else 60))
+PUBLIC_STATEMENT_TIMEOUT_MS = int(os.environ.get("PUBLIC_STATEMENT_TIMEOUT_MS", 3000))  # PostgreSQL, public pages
 
 SITE_NAME = os.environ.get("SITE_NAME", "Newsroom")
 # How long a shared preview link (for a colleague without an account) stays valid, in seconds.

@@ -5,11 +5,20 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 from django.views.static import serve
 
+from articles import dependencies, languages
+from interchange import api
 from newsroom import views as project_views
 from reader import views
+from reader.caching import cached
 from reader.sitemaps import SITEMAPS, news_sitemap
 
 handler500 = "newsroom.views.server_error"
+# Sitemaps list every language's live versions; the API is cached like pages but refuses parameters it does not know.
+EVERY_LISTING = [dependencies.listing(code) for code in languages.CODES]
+api_patterns = [
+    path("articles/", cached(api.article_list, api.LIST_PARAMETERS, strict=True), name="article_list"),
+    path("articles/<str:code>/", cached(api.article_detail, api.DETAIL_PARAMETERS, strict=True), name="article_detail"),
+]
 
 urlpatterns = [
     # Load balancers: never cached, never in the request log.
@@ -17,17 +26,23 @@ urlpatterns = [
     path("readyz", project_views.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("api/", include("interchange.urls")),
+    path("api/", include((api_patterns, "api"))),
     path("p/<str:code>", views.short_link, name="short_link"),
-    path("sitemap.xml", sitemap_views.index, {"sitemaps": SITEMAPS}, name="sitemap_index"),
-    path("sitemap-news.xml", news_sitemap, name="news_sitemap"),
+    path(
+        "sitemap.xml",
+        cached(sitemap_views.index, keys=EVERY_LISTING),
+        {"sitemaps": SITEMAPS},
+        name="sitemap_index",
+    ),
+    path("sitemap-news.xml", cached(news_sitemap, keys=EVERY_LISTING), name="news_sitemap"),
     path(
         "sitemap-<section>.xml",
-        sitemap_views.sitemap,
-        {"sitemaps": SITEMAPS},
+        cached(sitemap_views.sitemap, ("p",), keys=EVERY_LISTING),
+        # Jinja2 (reader/jinja2/sitemap.xml): a page of a thousand articles with their alternates is large.
+        {"sitemaps": SITEMAPS, "template_name": "sitemap.xml"},
         name="django.contrib.sitemaps.views.sitemap",
     ),
-    path("robots.txt", views.robots_txt, name="robots_txt"),
+    path("robots.txt", cached(views.robots_txt), name="robots_txt"),
 ]
 urlpatterns += i18n_patterns(path("", include("reader.urls")), prefix_default_language=True)
 

@@ -12,6 +12,6 @@ class ReaderConfig(AppConfig):
         # The page cache learns about content changes from the content's own save and delete signals, so the content
         # core knows nothing of how pages are cached. Imported here: it imports models, which load only once the
         # app registry is ready.
-        from . import caching
+        from . import invalidation
 
-        caching.connect_signals()
+        invalidation.connect_signals()

@@ -8,7 +8,10 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
+from articles import dependencies
 from articles.models import Article, Category, Topic, localized
+
+from .caching import depends_on
 
 FEED_LENGTH = 30
 
@@ -29,12 +32,26 @@ class LatestArticlesFeed(Feed):
     def feed_url(self, obj=None):
         return None
 
+    def __call__(self, request, *args, **kwargs):
+        response = super().__call__(request, *args, **kwargs)
+        # What the feed shows, for the page cache: the listing, and category names printed with each item.
+        return depends_on(response, *getattr(request, "feed_keys", ()), dependencies.CATEGORIES)
+
+    def get_feed(self, obj, request):
+        request.feed_keys = self.dependency_keys(obj)
+        feed = super().get_feed(obj, request)
+        feed.feed["language"] = get_language()
+        return feed
+
+    def dependency_keys(self, obj):
+        return {dependencies.listing(get_language())}
+
     def items(self, obj=None):
         language = get_language()
-        articles = Article.objects.published(language).latest_first(language).prefetch_related("categories")
+        articles = Article.objects.published(language).latest_first(language).cards(language)
         if obj is not None:
             articles = articles.filter(**{self.object_filter: obj})
-        return articles[:FEED_LENGTH]
+        return articles.prefetch_related("categories")[:FEED_LENGTH]
 
     def item_title(self, item):
         return item.text("headline", get_language())
@@ -60,11 +77,6 @@ class LatestArticlesFeed(Feed):
         language = get_language()
         return [name for name in (category.display_name(language) for category in item.categories.all()) if name]
 
-    def get_feed(self, obj, request):
-        feed = super().get_feed(obj, request)
-        feed.feed["language"] = get_language()
-        return feed
-
 
 class LatestArticlesAtomFeed(LatestArticlesFeed):
     feed_type = Atom1Feed
@@ -83,6 +95,9 @@ class CategoryFeed(LatestArticlesFeed):
     def link(self, obj=None):
         return obj.get_absolute_url(get_language())
 
+    def dependency_keys(self, obj):
+        return {dependencies.category_listing(obj.pk, get_language()), dependencies.category(obj.pk)}
+
 
 class TopicFeed(CategoryFeed):
     """The newest articles on one topic."""
@@ -91,3 +106,6 @@ class TopicFeed(CategoryFeed):
 
     def get_object(self, request, slug):
         return get_object_or_404(Topic, **{localized("slug", get_language()): slug})
+
+    def dependency_keys(self, obj):
+        return {dependencies.topic_listing(obj.pk, get_language()), dependencies.topic(obj.pk)}

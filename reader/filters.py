@@ -1,7 +1,10 @@
 """The archive's filters: category, source and a date range over the page language's publication date."""
 
+import datetime
+
 import django_filters
 from django import forms
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -35,8 +38,17 @@ class ArticleArchiveFilter(django_filters.FilterSet):
         )
         self.filters["source"].field.label_from_instance = lambda source: source.display_name(language)
 
+    # Ranges over the column itself (not its date), so the listing index answers them: days in the newsroom's zone.
     def filter_published_after(self, queryset, name, value):
-        return queryset.filter(**{f"{localized('published_at', get_language())}__date__gte": value})
+        return queryset.filter(**{f"{localized('published_at', get_language())}__gte": start_of(value)})
 
     def filter_published_before(self, queryset, name, value):
-        return queryset.filter(**{f"{localized('published_at', get_language())}__date__lte": value})
+        if value == datetime.date.max:
+            return queryset
+        following = start_of(value + datetime.timedelta(days=1))
+        return queryset.filter(**{f"{localized('published_at', get_language())}__lt": following})
+
+
+def start_of(day):
+    """Midnight at the start of `day` in the newsroom's time zone."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))

@@ -16,7 +16,7 @@ def body_sections(article, language):
     as its caption's `paragraph` says (agency copy), and pictures past the end close the body. A marker naming no
     picture of this article shows nothing.
     """
-    captions = {str(caption.key): caption for caption in article.captions.all()}
+    captions = {str(caption.key): caption for caption in article.shown_captions}
     blocks = []
     placed = set()
     for block in sanitizer.split_blocks(article.text("body", language)):
@@ -47,10 +47,10 @@ def body_sections(article, language):
 def structured_data(article, language, absolute_url):
     """schema.org `NewsArticle` data for JSON-LD; `absolute_url` turns a path into a full address."""
     images = []
-    for caption in article.captions.all():
+    for caption in article.shown_captions:
         picture = caption.image.picture
         if picture and picture.get("widest"):
-            images.append(absolute_url(picture["widest"].file.url))
+            images.append(absolute_url(picture["widest"].url))
     published_at = article.published_at_in(language)
     data = {
         "@context": "https://schema.org",
@@ -65,7 +65,7 @@ def structured_data(article, language, absolute_url):
     }
     if images:
         data["image"] = images
-    sources = [source.display_name(language) for source in article.ordered_sources()]
+    sources = [source.display_name(language) for source in article.shown_sources]
     if sources:
         data["sourceOrganization"] = [{"@type": "Organization", "name": name} for name in sources]
     return data

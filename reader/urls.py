@@ -1,20 +1,26 @@
 from django.urls import path
 
 from . import feeds, views
-from .caching import cached_public_page as cached
+from .caching import cached
 
 app_name = "reader"
 
-# Pages are cached around the whole view, so a cache hit never instantiates the class-based view.
+# Each public page is cached whole (reader/caching.py) and reads only the query parameters listed here.
+LISTING = ("page",)
+
 urlpatterns = [
-    path("", cached(views.HomeView.as_view()), name="home"),
-    path("archive/", cached(views.ArchiveView.as_view()), name="archive"),
-    path("search/", cached(views.SearchView.as_view()), name="search"),
+    path("", cached(views.HomeView.as_view(), LISTING), name="home"),
+    path(
+        "archive/",
+        cached(views.ArchiveView.as_view(), ("category", "source", "date_from", "date_to", "page")),
+        name="archive",
+    ),
+    path("search/", cached(views.SearchView.as_view(), ("q", "page")), name="search"),
     path("feed/rss/", cached(feeds.LatestArticlesFeed()), name="feed_rss"),
     path("feed/atom/", cached(feeds.LatestArticlesAtomFeed()), name="feed_atom"),
-    path("category/<str:slug>/", cached(views.CategoryView.as_view()), name="category"),
+    path("category/<str:slug>/", cached(views.CategoryView.as_view(), LISTING), name="category"),
     path("category/<str:slug>/feed/rss/", cached(feeds.CategoryFeed()), name="category_feed"),
-    path("topic/<str:slug>/", cached(views.TopicView.as_view()), name="topic"),
+    path("topic/<str:slug>/", cached(views.TopicView.as_view(), LISTING), name="topic"),
     path("topic/<str:slug>/feed/rss/", cached(feeds.TopicFeed()), name="topic_feed"),
     # Previews are never cached: they show versions readers may not see, to whoever may see them. Before the
     # article pattern, which would read "preview" as a slug.

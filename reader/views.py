@@ -1,11 +1,15 @@
-"""The reader site: thin views over `Article.objects.published(language)`, cached per content generation."""
+"""
+The reader site: thin views over `Article.objects.published(language)`, each naming what it shows (dependency keys)
+for the page cache, each reading only the columns it prints and a fixed number of queries at any archive size.
+"""
 
-from urllib.parse import unquote
+from urllib.parse import unquote, urlencode
 
 from csp.constants import SELF
 from csp.decorators import csp_replace
 from django.core import signing
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import OuterRef, Prefetch
+from django.db.models.functions import Now
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,67 +22,108 @@ from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
 from django_filters.views import FilterView
 
-from articles import languages, search
-from articles.models import Article, ArticleSource, Caption, Category, Placement, Topic, localized
+from articles import dependencies, languages, search
+from articles.aggregates import JSONRows
+from articles.models import Article, Caption, Category, Placement, Topic, as_datetime, json_rows, localized
+from articles.pagination import CappedPaginator
+from articles.prepared import PreparedQuery
 from workflow.models import Correction
 
 from . import presentation
+from .caching import depends_on
 from .filters import ArticleArchiveFilter
 
 
 def lead_captions():
-    """Lead pictures of a list of articles with all their renditions: two queries for any number of articles."""
+    """Lead pictures of a list of articles with all their renditions: one query for any number of articles."""
     return Prefetch(
-        "captions",
-        queryset=Caption.objects.filter(placement=Placement.LEAD)
-        .select_related("image")
-        .prefetch_related("image__renditions"),
-        to_attr="lead_captions",
+        "captions", queryset=Caption.objects.filter(placement=Placement.LEAD).with_pictures(), to_attr="lead_captions"
     )
 
 
+class DependencyKeysMixin:
+    """The response names what it shows (`dependency_keys()`), so the page cache renews it when that changes."""
+
+    def dependency_keys(self, context):
+        return set()
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        return depends_on(response, *self.dependency_keys(context))
+
+
 class ReaderPaginationMixin:
-    """An out-of-range or malformed page number shows the nearest page instead of an error."""
+    """
+    Capped pagination (articles/pagination.py); an out-of-range or malformed page number shows the nearest page.
+    Past the cap, the last page links to the archive narrowed to what is older.
+    """
 
     paginate_by = 20
+    paginator_class = CappedPaginator
 
     def paginate_queryset(self, queryset, page_size):
         paginator = self.get_paginator(queryset, page_size, allow_empty_first_page=True)
         page = paginator.get_page(self.request.GET.get(self.page_kwarg))
         return paginator, page, page.object_list, page.has_other_pages()
 
+    def older_query(self, last):
+        """The archive's query for what comes after `last`, the oldest article shown."""
+        return {"date_to": timezone.localdate(last.published_at_in(get_language())).isoformat()}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        paginator, page = context.get("paginator"), context.get("page_obj")
+        if paginator is not None and paginator.is_capped and not page.has_next() and page.object_list:
+            query = self.older_query(page.object_list[len(page.object_list) - 1])
+            if query is not None:
+                context["older_url"] = f"{reverse('reader:archive')}?{urlencode(query)}"
+        return context
+
 
 class PublishedMixin:
-    """Articles readers may see in the language of the URL, newest first."""
+    """Articles readers may see in the language of the URL, newest first, read as cards."""
 
     def get_queryset(self):
         language = get_language()
-        return Article.objects.published(language).latest_first(language)
+        return Article.objects.published(language).latest_first(language).cards(language)
 
 
-class ArticleDetailView(PublishedMixin, DetailView):
+def corrections_of(language):
+    """The dated corrections of the article in the outer query, in one language, oldest first."""
+    return Correction.objects.filter(article=OuterRef("pk"), language=language).order_by("created_at", "pk")
+
+
+def page_query(language):
+    """One language's article page query: the article and everything its page shows (`for_page`), by id."""
+    corrections = corrections_of(language)
+    return PreparedQuery(
+        lambda pk: (
+            Article.objects.published(language, now=Now())
+            .for_page(language, now=Now())
+            .annotate(correction_rows=JSONRows(corrections, "created_at", "text"))
+            .filter(pk=pk)
+            .order_by()
+        ),
+        "pk",
+    )
+
+
+# Built by the ORM once per process and language: the page is the hottest uncached request, and building and
+# compiling its query was most of its time (articles/prepared.py).
+PAGE_QUERIES = {code: page_query(code) for code in languages.CODES}
+
+
+class ArticleDetailView(DependencyKeysMixin, DetailView):
+    """One language version in one query, whatever the article carries."""
+
     template_name = "reader/article_detail.html"
     context_object_name = "article"
 
-    def get_queryset(self):
-        return self.with_page_relations(super().get_queryset())
-
-    @staticmethod
-    def with_page_relations(queryset):
-        """What the page shows beside the text, prefetched: the same few queries for any article."""
-        language = get_language()
-        return queryset.prefetch_related(
-            Prefetch("source_links", queryset=ArticleSource.objects.select_related("source")),
-            Prefetch(
-                "captions", queryset=Caption.objects.select_related("image").prefetch_related("image__renditions")
-            ),
-            "categories",
-            "topics",
-            Prefetch("related", queryset=Article.objects.published(language).latest_first(language)),
-        ).annotate(
-            # Corrections are rare: knowing there are none costs nothing, so only corrected pages pay a query.
-            has_corrections=Exists(Correction.objects.filter(article=OuterRef("pk"), language=language))
-        )
+    def get_object(self, queryset=None):
+        found = list(PAGE_QUERIES[get_language()].raw(pk=self.kwargs["pk"]))
+        if not found:
+            raise Http404
+        return found[0]
 
     def get(self, request, *args, **kwargs):
         self.object = self.get_object()
@@ -95,29 +140,45 @@ class ArticleDetailView(PublishedMixin, DetailView):
         absolute = self.request.build_absolute_uri
         lead = article.lead_caption()
         og_image = lead.image.picture.get("widest") if lead and lead.image.picture else None
+        categories = [category for category in article.shown_categories if category.display_name(language)]
         context.update(
             shown_published_at=article.published_at_in(language),
             lead=lead,
             sections=presentation.body_sections(article, language),
             credit_line=article.credit_line(language),
-            categories=[category for category in article.categories.all() if category.display_name(language)],
-            # The seed's "more topics": the topics named in this language (a topic named only in the other has no
-            # page here).
-            topics=[topic for topic in article.topics.all() if topic.display_name(language)],
+            categories=categories,
+            # The seed's "more topics": the topics named in this language (one named only in another has no page here).
+            topics=[topic for topic in article.shown_topics if topic.display_name(language)],
+            related=article.shown_related(language),
             canonical_url=absolute(article.get_absolute_url(language)),
             # Only published versions are alternates, and every one of them lists all the others: reciprocal.
             absolute_alternates={code: absolute(article.get_absolute_url(code)) for code in published},
             x_default_url=absolute(article.get_absolute_url(published[0])) if published else None,
             translations={code: article.get_absolute_url(code) for code in published if code != language},
             short_url=absolute(article.short_link()),
-            og_image={"url": absolute(og_image.file.url), "width": og_image.width, "height": og_image.height}
+            og_image={"url": absolute(og_image.url), "width": og_image.width, "height": og_image.height}
             if og_image
             else None,
             structured_data=presentation.structured_data(article, language, absolute),
             og_locale=languages.get(language).og_locale,
-            corrections=list(article.corrections.filter(language=language)) if article.has_corrections else [],
+            corrections=[
+                Correction(article=article, language=language, created_at=as_datetime(created_at), text=text)
+                for created_at, text in json_rows(article.correction_rows)
+            ],
         )
         return context
+
+    def dependency_keys(self, context):
+        language = get_language()
+        article = context["article"]
+        return {
+            dependencies.article(article.pk, language),
+            dependencies.article_pages(article.pk),
+            *(dependencies.category(category.pk) for category in context["categories"]),
+            *(dependencies.topic(topic.pk) for topic in context["topics"]),
+            *(dependencies.source(source.pk) for source in article.shown_sources),
+            *(dependencies.article(other.pk, language) for other in context["related"]),
+        }
 
 
 # Framed only by our own pages (the admin's side-by-side preview): X-Frame-Options and the CSP say the same.
@@ -134,9 +195,25 @@ class ArticlePreviewView(ArticleDetailView):
         user = self.request.user
         return user.is_active and user.is_staff and user.has_perm("articles.view_article")
 
-    def get_queryset(self):
-        # The page's relations without the "published" filter: a preview shows the version as it stands.
-        return self.with_page_relations(Article.objects.all())
+    def get_object(self, queryset=None):
+        # What the page shows, without the "published" filter: a preview shows the version as it stands. Not the
+        # prepared query of the public page: previews are few, and read a version whatever its state.
+        language = get_language()
+        article = (
+            Article.objects.for_page(language)
+            .annotate(correction_rows=JSONRows(corrections_of(language), "created_at", "text"))
+            .filter(pk=self.article_pk())
+            .first()
+        )
+        if article is None:
+            raise Http404
+        return article
+
+    def article_pk(self):
+        return self.kwargs["pk"]
+
+    def dependency_keys(self, context):
+        return set()  # never cached: nothing to renew
 
     def get(self, request, *args, **kwargs):
         if not self.may_preview():
@@ -159,6 +236,7 @@ class ArticlePreviewView(ArticleDetailView):
             preview={
                 "state": state,
                 "language": language,
+                "goes_live": languages.newsroom_time(state.goes_live_at),
                 "admin_url": self.admin_url(),
             },
             shown_published_at=article.published_at_in(language) or state.goes_live_at or timezone.now(),
@@ -184,9 +262,8 @@ class SharedPreviewView(ArticlePreviewView):
         except signing.BadSignature:
             return False
 
-    def get_queryset(self):
-        self.kwargs["pk"] = Article.pk_from_preview_token(self.kwargs["token"])
-        return super().get_queryset()
+    def article_pk(self):
+        return Article.pk_from_preview_token(self.kwargs["token"])
 
     def preview_link(self, language):
         with translation.override(language):
@@ -196,11 +273,14 @@ class SharedPreviewView(ArticlePreviewView):
         return None  # the colleague has no account: no way into the admin from here
 
 
-class HomeView(PublishedMixin, ReaderPaginationMixin, ListView):
+class HomeView(DependencyKeysMixin, PublishedMixin, ReaderPaginationMixin, ListView):
     template_name = "reader/home.html"
 
     def get_queryset(self):
         return super().get_queryset().prefetch_related(lead_captions())
+
+    def dependency_keys(self, context):
+        return {dependencies.listing(get_language())}
 
 
 class CategoryView(HomeView):
@@ -212,6 +292,15 @@ class CategoryView(HomeView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(category=self.category, **kwargs)
+
+    def older_query(self, last):
+        return {"category": self.category.pk, **super().older_query(last)}
+
+    def dependency_keys(self, context):
+        return {
+            dependencies.category_listing(self.category.pk, get_language()),
+            dependencies.category(self.category.pk),
+        }
 
 
 class TopicView(HomeView):
@@ -226,27 +315,47 @@ class TopicView(HomeView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(topic=self.topic, **kwargs)
 
+    def older_query(self, last):
+        return None  # the archive has no topic filter; a date alone would show every topic's older articles
 
-class ArchiveView(PublishedMixin, ReaderPaginationMixin, FilterView):
+    def dependency_keys(self, context):
+        return {dependencies.topic_listing(self.topic.pk, get_language()), dependencies.topic(self.topic.pk)}
+
+
+class ArchiveView(DependencyKeysMixin, PublishedMixin, ReaderPaginationMixin, FilterView):
     """All published articles, filtered by topic, source and date; invalid filters show an empty result."""
 
     template_name = "reader/archive.html"
     filterset_class = ArticleArchiveFilter
     strict = True
 
+    def older_query(self, last):
+        query = {**self.request.GET.dict(), **super().older_query(last)}
+        query.pop("page", None)
+        if query["date_to"] == self.request.GET.get("date_to"):
+            return None  # more than a page's cap on one day: nothing older to link to
+        return query
 
-class SearchView(ReaderPaginationMixin, ListView):
+    def dependency_keys(self, context):
+        return {dependencies.listing(get_language()), dependencies.CATEGORIES, dependencies.SOURCES}
+
+
+class SearchView(DependencyKeysMixin, ReaderPaginationMixin, ListView):
     template_name = "reader/search.html"
 
     def get_queryset(self):
         self.query = self.request.GET.get("q", "").strip()
         language = get_language()
-        return Article.objects.published(language).search(self.query, language)
+        return Article.objects.published(language).search(self.query, language).cards(language)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(query=self.query, **kwargs)
         context["capped"] = context["paginator"].count >= search.RANKED_CANDIDATES
+        context.pop("older_url", None)
         return context
+
+    def dependency_keys(self, context):
+        return {dependencies.content(get_language())}
 
 
 @require_GET

@@ -3,6 +3,7 @@ import tempfile
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.test import override_settings
 from django.utils import translation
 
@@ -32,3 +33,15 @@ def temporary_media_root():
 def english_unless_chosen():
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def empty_page_cache():
+    """Each test starts with no cached page: a page cached by one test must not answer for the next one's data."""
+    from reader import caching  # the app registry is ready once a test runs
+
+    cache.clear()
+    caching.local.clear()
+    caching.clock.forget()
+    caching.outage.reset()
+    yield

@@ -136,10 +136,55 @@ class ArticleListTests(AdminTestCase):
         self.assertContains(self.client.get(url, {"status_de": "missing"}), "خبر عربي فقط")
         self.assertNotContains(self.client.get(url, {"status_de": "published"}), "خبر عربي فقط")
         self.assertContains(self.client.get(url, {"status_de": "published"}), "Beide Sprachen")
-        self.assertContains(self.client.get(url, {"sources__id__exact": afp.pk}), "خبر عربي فقط")
-        self.assertContains(self.client.get(url, {"categories__id__exact": politics.pk}), "خبر عربي فقط")
+        self.assertContains(self.client.get(url, {"source": afp.pk}), "خبر عربي فقط")
+        self.assertContains(self.client.get(url, {"category": politics.pk}), "خبر عربي فقط")
+        self.assertNotContains(self.client.get(url, {"category": politics.pk}), "Beide Sprachen")
         self.assertContains(self.client.get(url, {"q": "Beide"}), "Beide Sprachen")
         self.assertContains(self.client.get(url, {"q": "عربي"}), "خبر عربي فقط")
+
+    def test_search_by_short_code_identifier_and_headline_words_in_both_languages(self):
+        raqqa = make_article(
+            headline_ar="معركة الرقة تبدأ", headline_de="Offensive auf Rakka beginnt", source_identifier="urn:afp:1"
+        )
+        other = make_article(headline_ar="مكتبة المدينة", headline_de="Öffnungszeiten der Stadtbibliothek")
+        url = reverse("admin:articles_article_changelist")
+
+        def found(term):
+            return set(self.client.get(url, {"q": term}).context["cl"].result_list)
+
+        self.assertEqual(found(raqqa.short_code), {raqqa})
+        self.assertEqual(found(raqqa.short_code.lower()), {raqqa})
+        self.assertEqual(found("urn:afp:1"), {raqqa})
+        self.assertEqual(found("Rakka"), {raqqa})
+        self.assertEqual(found("Offens beg"), {raqqa})  # the first letters of each word
+        self.assertEqual(found("الرقة"), {raqqa})
+        self.assertEqual(found("Öffnungszeiten"), {other})
+        self.assertEqual(found("Stadtbibl"), {other})
+        self.assertEqual(found("nirgends"), set())
+
+    def test_the_list_never_counts_or_deduplicates_the_whole_table(self):
+        politics, afp = make_category(), make_source()
+        for _ in range(3):
+            make_article(categories=[politics], sources=[afp])
+        url = reverse("admin:articles_article_changelist")
+        for query in ({}, {"category": politics.pk}, {"source": afp.pk}, {"q": "Kurze"}):
+            with self.subTest(query=query), CaptureQueriesContext(connection) as queries:
+                self.assertEqual(self.client.get(url, query).status_code, 200)
+            article_queries = [q["sql"] for q in queries.captured_queries if '"articles_article"' in q["sql"]]
+            for sql in article_queries:
+                self.assertNotIn('DISTINCT "articles_article"."id"', sql)  # every column, bodies too
+            counts = [sql for sql in article_queries if "COUNT(" in sql]
+            self.assertTrue(counts and all(" LIMIT " in sql for sql in counts), counts)
+            self.assertFalse(any("body_ar" in sql for sql in article_queries), "the list reads bodies")
+
+    def test_related_articles_autocomplete_uses_the_same_search(self):
+        target = make_article(headline_de="Wahlergebnis in Berlin")
+        make_article(headline_de="Wetterbericht")
+        response = self.client.get(
+            reverse("admin:autocomplete"),
+            {"app_label": "articles", "model_name": "article", "field_name": "related", "term": "Wahl"},
+        )
+        self.assertEqual([item["id"] for item in response.json()["results"]], [str(target.pk)])
 
     def test_other_admin_pages_render(self):
         make_source()

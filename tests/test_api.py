@@ -53,7 +53,7 @@ class ArticleApiTests(TestCase):
         self.assertEqual(response.status_code, 400)
         self.assertIn("language", response.json()["errors"])
         self.assertEqual(self.get("/api/articles/", published_after="yesterday").status_code, 400)
-        self.assertEqual(self.get("/api/articles/", page="x").status_code, 404)
+        self.assertEqual(self.get("/api/articles/", page="x").status_code, 400)
         self.assertEqual(self.get("/api/articles/", page="99").status_code, 404)
 
     def test_pagination_links(self):

@@ -11,11 +11,12 @@ from django.contrib.admin.models import LogEntry
 from django.core.management import call_command
 from django.db import OperationalError, connection, connections
 from django.test import TestCase, TransactionTestCase
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article, Status
-from tests.factories import make_article, make_user
+from tests.factories import make_article, make_category, make_source, make_user
 from workflow.management.commands.publish_scheduled import Command
 from workflow.models import JobRun
 from workflow.transitions import WORKFLOW
@@ -182,3 +183,25 @@ class DevelopmentLoopTests(TestCase):
         self.assertIn("publish_scheduled --every $(SCHEDULER_SECONDS)", run_target)
         self.assertIn("trap 'kill $$scheduler", run_target)
         self.assertLess(run_target.index("publish_scheduled --every"), run_target.index("runserver"))
+
+
+class QueryBudgetTests(TestCase):
+    """Each due version costs its own writes only: at most 5 queries, however many are due at once."""
+
+    def due_versions(self, count):
+        afp, politics = make_source(), make_category()
+        for _ in range(count):
+            article = make_article(sources=[afp], categories=[politics], images=1)
+            schedule(article, "de", timezone.now() - timedelta(minutes=1))
+
+    def queries_for(self, count):
+        self.due_versions(count)
+        with CaptureQueriesContext(connection) as queries, self.captureOnCommitCallbacks(execute=True):
+            run()
+        return len([query for query in queries.captured_queries if "SAVEPOINT" not in query["sql"]])
+
+    def test_at_most_five_queries_per_version(self):
+        run()  # the scheduler's account exists from here on, as in production after the first run
+        one, eleven = self.queries_for(1), self.queries_for(11)
+        self.assertLessEqual((eleven - one) / 10, 5)
+        self.assertLessEqual(eleven / 11, 5)

@@ -111,8 +111,8 @@ class CandidateTests(TestCase):
             response = self.client.get("/ar/search/", {"q": "سوريا"})
         self.assertEqual(set(found), set(self.articles[:4]))
         self.assertContains(response, "٤")  # the count, in the page's digits
-        self.assertEqual(len(response.context["object_list"]), 4)
-        self.assertTrue(response.context["capped"])
+        self.assertEqual(len(response.context_data["object_list"]), 4)
+        self.assertTrue(response.context_data["capped"])
 
 
 @skipUnless(connection.vendor == "postgresql", "full-text search plans exist on PostgreSQL only")

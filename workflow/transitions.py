@@ -15,9 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from articles import languages
-from articles.audit import record
+from articles import audit, languages
 from articles.models import PUBLISH_PERMISSION, Article, Status
+from articles.signals import came_into_view
 
 from .models import Correction
 
@@ -180,38 +180,48 @@ class Workflow:
             raise ValidationError(gettext("Unknown language “%(language)s”.") % {"language": language}, code="unknown")
         if check_permission and not user.has_perm(step.permission):
             raise PermissionDenied(gettext("You may not %(action)s articles.") % {"action": str(step.label).lower()})
-        now = now or timezone.now()
-        note = note.strip()
         with transaction.atomic(), reversion.create_revision():
             current = Article.objects.select_for_update().get(pk=article.pk)
-            status = current.status_in(language)
-            if status not in step.from_states:
-                raise ValidationError(
-                    gettext("The %(language)s version is %(status)s; it cannot be changed that way (%(action)s).")
-                    % {
-                        "language": languages.name(language),
-                        "status": str(Status(status).label).lower(),
-                        "action": str(step.label).lower(),
-                    },
-                    code="state",
-                )
-            if step.needs_time:
-                when = self.check_time(when, now)
-            if step.needs_note and not note:
-                raise ValidationError(gettext("Write the correction note readers will see."), code="required")
-            if step.needs_complete:
-                current.check_complete(language)
-            current.set_status(language, step.to_state, scheduled_at=when, now=now)
-            current.save()
-            if step.needs_note:
-                Correction.objects.create(article=current, language=language, text=note, created_by=user)
-            message = str(step.done) % {
-                "language": languages.name(language),
-                "when": timezone.localtime(when).strftime("%Y-%m-%d %H:%M %Z") if when else "",
-                "note": note,
-            }
-            record(current, user, message)
+            message = self.apply(current, language, step, user, when=when, note=note, now=now)
         article.refresh_from_db()
+        return message
+
+    def apply(self, current, language, step, user, when=None, note="", now=None, log=True):
+        """
+        Take `step` on a language version of `current`, an article locked and read inside the caller's transaction
+        and revision block: check, save, keep the correction note and (with `log`) record it. Returns the message for
+        the editor.
+        """
+        now = now or timezone.now()
+        note = note.strip()
+        status = current.status_in(language)
+        if status not in step.from_states:
+            raise ValidationError(
+                gettext("The %(language)s version is %(status)s; it cannot be changed that way (%(action)s).")
+                % {
+                    "language": languages.name(language),
+                    "status": str(Status(status).label).lower(),
+                    "action": str(step.label).lower(),
+                },
+                code="state",
+            )
+        if step.needs_time:
+            when = self.check_time(when, now)
+        if step.needs_note and not note:
+            raise ValidationError(gettext("Write the correction note readers will see."), code="required")
+        if step.needs_complete:
+            current.check_complete(language)
+        current.set_status(language, step.to_state, scheduled_at=when, now=now)
+        current.save()
+        if step.needs_note:
+            Correction.objects.create(article=current, language=language, text=note, created_by=user)
+        message = str(step.done) % {
+            "language": languages.name(language),
+            "when": timezone.localtime(when).strftime("%Y-%m-%d %H:%M %Z") if when else "",
+            "note": note,
+        }
+        if log:
+            audit.record(current, user, message)
         return message
 
     @staticmethod
@@ -223,33 +233,71 @@ class Workflow:
             raise ValidationError(gettext("The scheduled time must be in the future."), code="past")
         return when
 
-    def run_schedule(self, now=None, user=None, dry_run=False):
+    def run_schedule(self, now=None, user=None, dry_run=False, since=None, batch=100):
         """
-        Take every due action (publish what is scheduled, unpublish what has expired), one article per transaction.
+        Take every due action (publish what is scheduled, unpublish what has expired), then tell the page cache
+        which versions time alone made visible since `since` (lifted embargoes, publication times reached).
 
-        Safe on several servers at once: each article is locked with SKIP LOCKED, so a second run passes over what
-        the first is handling, and the state is read again inside the lock, so nothing is done twice.
-        Returns (article, language, action, error) tuples.
+        Safe on several servers at once: due articles are locked with SKIP LOCKED, a batch per transaction, so a
+        second run passes over what the first is handling, and each state is read inside the lock, so nothing is
+        done twice. A batch is read with everything its revisions and the page cache need, and the versions that
+        went the same way share one revision and one write of log entries (each article gets its entry and is in
+        the revision), so each version costs little more than its own save. Returns (article, language, action,
+        error) tuples.
         """
         now = now or timezone.now()
         report = []
-        for pk in list(self.due_articles(now).values_list("pk", flat=True)):
+        due = list(self.due_articles(now).values_list("pk", flat=True))
+        for start in range(0, len(due), batch):
             with transaction.atomic():
-                article = Article.objects.select_for_update(skip_locked=True).filter(pk=pk).first()
-                if article is None:
-                    continue  # another run holds it
-                for language, step in self.due_actions(article, now):
-                    try:
-                        if not dry_run:
-                            self.transition(article, language, step.action, user, now=now, check_permission=False)
-                        report.append((article, language, step.action, None))
-                    except ValidationError as error:
-                        report.append((article, language, step.action, " ".join(error.messages)))
-                        if step.due.fallback:
-                            self.transition(article, language, step.due.fallback, user, now=now, check_permission=False)
+                locked = (
+                    Article.objects.select_for_update(skip_locked=True, of=("self",))
+                    .filter(pk__in=due[start : start + batch])
+                    .order_by("pk")
+                    .prefetch_related("categories", "topics", "related", "related_from", "source_links", "captions")
+                )
+                done = {}  # message -> articles that went that way
+                for article in locked:  # the others are held by another run
+                    self.run_due(article, now, user, dry_run, report, done)
+                for message, articles in done.items():
+                    audit.record_together(articles, user, message)
                 if dry_run:
                     transaction.set_rollback(True)
+        if not dry_run and since is not None:
+            shown = self.came_into_view(since, now)
+            if shown:
+                came_into_view.send(sender=Article, languages_by_article=shown)
         return report
+
+    def run_due(self, article, now, user, dry_run, report, done):
+        for language, step in self.due_actions(article, now):
+            try:
+                if not dry_run:
+                    done.setdefault(self.apply(article, language, step, user, now=now, log=False), []).append(article)
+                report.append((article, language, step.action, None))
+            except ValidationError as error:
+                report.append((article, language, step.action, " ".join(error.messages)))
+                if step.due.fallback and not dry_run:
+                    fallback = self[step.due.fallback]
+                    message = self.apply(article, language, fallback, user, now=now, log=False)
+                    done.setdefault(message, []).append(article)
+
+    @staticmethod
+    def came_into_view(since, now):
+        """
+        {article id: [language codes]} of versions that became visible after `since` by time alone: an embargo that
+        ended, or a publication time that came, after the article's last save.
+        """
+        found = {}
+        for code in languages.CODES:
+            published_at = languages.field("published_at", code)
+            lifted = models.Q(embargoed_until__gt=since) & models.Q(embargoed_until__gt=models.F("updated_at"))
+            lifted |= models.Q(**{f"{published_at}__gt": since}) & models.Q(
+                **{f"{published_at}__gt": models.F("updated_at")}
+            )
+            for pk in Article.objects.published(code, now=now).filter(lifted).values_list("pk", flat=True):
+                found.setdefault(pk, []).append(code)
+        return found
 
 
 WORKFLOW = Workflow(TRANSITIONS)

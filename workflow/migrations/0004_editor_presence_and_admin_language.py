@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("articles", "0005_focal_points_crops_and_picture_keys"),
+        ("articles", "0007_focal_points_crops_and_picture_keys"),
         ("auth", "0012_alter_user_first_name_max_length"),
         ("workflow", "0003_wire_and_translation_roles"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

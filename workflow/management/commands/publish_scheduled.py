@@ -7,9 +7,11 @@ cron there.
 """
 
 import time
+from datetime import timedelta
 
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError
+from django.utils import timezone
 
 from articles import languages
 from articles.audit import system_user
@@ -17,6 +19,8 @@ from workflow.models import JobRun
 from workflow.transitions import WORKFLOW
 
 SCHEDULER_USERNAME = "publish_scheduled"
+FIRST_RUN_LOOKBACK = timedelta(days=1)
+RUN_OVERLAP = timedelta(minutes=2)
 
 
 class Command(BaseCommand):
@@ -53,7 +57,12 @@ class Command(BaseCommand):
             return
 
     def run_once(self, dry_run=False, verbosity=1):
-        report = WORKFLOW.run_schedule(user=system_user(SCHEDULER_USERNAME), dry_run=dry_run)
+        now = timezone.now()
+        previous = JobRun.objects.filter(name=JobRun.SCHEDULER).first()
+        # What time alone made visible since the last run (with a margin for clocks and overlapping runs) is
+        # renewed in the page cache now, not when a cached page happens to expire.
+        since = (previous.finished_at if previous else now - FIRST_RUN_LOOKBACK) - RUN_OVERLAP
+        report = WORKFLOW.run_schedule(now=now, user=system_user(SCHEDULER_USERNAME), dry_run=dry_run, since=since)
         done = 0
         for article, language, action, error in report:
             line = f"{action} {article.pk} ({languages.name(language)}) {article.text('headline', language)}"

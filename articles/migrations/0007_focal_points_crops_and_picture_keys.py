@@ -15,7 +15,7 @@ def give_each_caption_its_own_key(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("articles", "0004_topics_and_translation_sources"),
+        ("articles", "0006_source_format_index"),
     ]
 
     operations = [

@@ -1,0 +1,250 @@
+"""
+The public site's templates (reader/jinja2/): their Jinja2 environment, filters and functions.
+
+The public pages are Jinja2 (one of Django's own template backends) rather than Django templates for speed: an
+uncached article page spent half its time in the template engine. The admin keeps Django's.
+
+- Strings are marked `{{ _("...") }}`, placeholders filled with `|format(...)`, so `makemessages` finds them (it
+  reads these files like Django templates); plurals are chosen here in Python (`page_label` and the others), where
+  it finds them as well.
+- Each render gets the page language's facts (`language`) and its translations' `gettext` once, rather than asking
+  for the active language at every string and date (`page_context`, a context processor).
+- Markup built here escapes every value it takes with markupsafe's `escape`; the result is marked `Markup`.
+"""
+
+import functools
+import json
+
+from django.conf import settings
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.serializers.json import DjangoJSONEncoder
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.template.defaultfilters import linebreaksbr
+from django.urls import get_script_prefix, reverse
+from django.utils import timezone, translation
+from django.utils.translation import get_language, get_language_info, gettext, gettext_noop, ngettext
+from django.utils.translation.trans_real import translation as translations_of
+from jinja2 import Environment, pass_context
+from markupsafe import Markup, escape
+
+from articles import languages
+
+# Marked here for makemessages; translated with the page's catalogue where it is printed.
+IMAGE_LABEL = gettext_noop("Image:")
+# The characters json_script escapes, so a headline can never close the script element.
+JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+def page_context(request):
+    """What every public template reads: the page language's facts and its translations (once per render)."""
+    language = languages.current()
+    catalogue = translations_of(language.code)
+    return {"language": language, "gettext": catalogue.gettext, "ngettext": catalogue.ngettext}
+
+
+# --- filters ------------------------------------------------------------------------------------------------
+
+
+@pass_context
+def local_digits(context, value):
+    """`value` in the page language's digits (Arabic-Indic on Arabic pages)."""
+    return context["language"].digits_of(value)
+
+
+@pass_context
+def reader_date(context, value):
+    """A date or datetime as readers of the page language expect it (`٦ نوفمبر ٢٠١٦`, `06.11.2016`)."""
+    return context["language"].format_date(value)
+
+
+def iso_datetime(value):
+    if not value:
+        return ""
+    return timezone.localtime(value).isoformat(timespec="seconds") if timezone.is_aware(value) else value.isoformat()
+
+
+def local_date(value):
+    """A date or datetime as `YYYY-MM-DD`, in the newsroom's time zone (sitemaps' lastmod)."""
+    if hasattr(value, "tzinfo") and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return value.strftime("%Y-%m-%d")
+
+
+def json_ld(data):
+    """A `<script type="application/ld+json">` element, escaped like `json_script` (never concatenated)."""
+    payload = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(JSON_SCRIPT_ESCAPES)
+    return Markup('<script type="application/ld+json">{}</script>').format(Markup(payload))
+
+
+@pass_context
+def text_in(context, article, field):
+    """An article's `field` in the page language (`{{ article|text_in("headline") }}`)."""
+    return article.text(field, context["language"].code)
+
+
+@pass_context
+def published_in_language(context, article):
+    return article.published_at_in(context["language"].code)
+
+
+@pass_context
+def name_in_language(context, obj):
+    """A category's or source's name in the page language."""
+    return obj.display_name(context["language"].code)
+
+
+@pass_context
+def url_in_language(context, obj):
+    """An article's or category's address in the page language (never another language's version)."""
+    return obj.get_absolute_url(context["language"].code)
+
+
+# --- functions ----------------------------------------------------------------------------------------------
+
+
+def picture(image, sizes="100vw", alt="", loading="lazy", fetchpriority="", crop=""):
+    """
+    A `<picture>` with WebP and JPEG srcsets and intrinsic size, or nothing when the image has no file yet; `crop`
+    ("16:9", "1:1") shows the teaser crop cut around the picture's focal point.
+    """
+    shown = (image.picture_of(crop) if crop else image.picture) if image else None
+    if not shown:
+        return ""
+    # Every value is escaped where it is put (a page prints many of these; string formatting of Markup is slower).
+    sizes = escape(sizes)
+    sources = "".join(
+        f'<source type="{escape(source["type"])}" srcset="{escape(source["srcset"])}" sizes="{sizes}">'
+        for source in shown["sources"]
+    )
+    srcset = f' srcset="{escape(shown["srcset"])}" sizes="{sizes}"' if shown.get("srcset") else ""
+    priority = f' fetchpriority="{escape(fetchpriority)}"' if fetchpriority else ""
+    return Markup(
+        f'<picture>{sources}<img src="{escape(shown["src"])}"{srcset} width="{escape(shown["width"])}"'
+        f' height="{escape(shown["height"])}" alt="{escape(alt)}" loading="{escape(loading)}" decoding="async"'
+        f"{priority}></picture>"
+    )
+
+
+@pass_context
+def figure(context, caption, sizes, loading="lazy", fetchpriority=""):
+    """A captioned picture as an article page shows it: `<figure>` with the caption and the credit."""
+    image = caption.image
+    code = context["language"].code
+    text = caption.text_for(code)
+    shown = picture(image, sizes=sizes, alt=image.alt_for(code), loading=loading, fetchpriority=fetchpriority)
+    awaiting = "" if image.picture else " figure-awaiting-file"
+    figcaption = ""
+    if text or image.credit:
+        text = f'<span class="caption-text">{escape(text)}</span> ' if text else ""
+        credit = context["gettext"]("Image:")
+        credit = (
+            f'<span class="credit">{escape(credit)} <bdi>{escape(image.credit)}</bdi></span>' if image.credit else ""
+        )
+        figcaption = f"<figcaption>{text}{credit}</figcaption>"
+    return Markup(f'<figure class="figure{awaiting}">\n  {shown}\n  {figcaption}\n</figure>')
+
+
+def site_url(name, language=None):
+    """An address of the site's own pages (no arguments), remembered per language: every page prints several."""
+    return site_path(name, language or get_language(), get_script_prefix())
+
+
+@functools.lru_cache(maxsize=256)
+def site_path(name, language, script_prefix):
+    with translation.override(language):
+        return reverse(name)
+
+
+@receiver(setting_changed)
+def forget_site_paths(sender, setting, **kwargs):
+    if setting == "ROOT_URLCONF":
+        site_path.cache_clear()
+
+
+def url(name, *args, **kwargs):
+    return reverse(name, args=args, kwargs=kwargs)
+
+
+@pass_context
+def querystring(context, **changes):
+    """The page's query with `changes` (Django's `{% querystring %}`): `?category=3&page=2`."""
+    query = context["request"].GET.copy()
+    for name, value in changes.items():
+        query[name] = value
+    return f"?{query.urlencode()}"
+
+
+@pass_context
+def other_languages(context):
+    """(code, name in its own language) of the publishing languages other than the page's."""
+    current = context["language"].code
+    return [(code, language_name(code)) for code in languages.CODES if code != current]
+
+
+@functools.cache
+def language_name(code):
+    return get_language_info(code)["name_local"]
+
+
+def site_name():
+    return settings.SITE_NAME
+
+
+@pass_context
+def page_label(context, number, total):
+    """`Page 3 of 50` in the page's digits."""
+    digits = context["language"].digits_of
+    return ngettext("Page %(number)s of %(total)s", "Page %(number)s of %(total)s", total) % {
+        "number": digits(number),
+        "total": digits(total),
+    }
+
+
+@pass_context
+def articles_label(context, count):
+    shown = context["language"].digits_of(count)
+    return ngettext("%(shown)s article", "%(shown)s articles", count) % {"shown": shown}
+
+
+@pass_context
+def results_label(context, count, query):
+    shown = context["language"].digits_of(count)
+    return ngettext("%(shown)s result for “%(query)s”", "%(shown)s results for “%(query)s”", count) % {
+        "shown": shown,
+        "query": query,
+    }
+
+
+def environment(**options):
+    env = Environment(**options)
+    # Old-style gettext: `_("...")` is the translation as it is; placeholders are filled with `|format(...)`. The
+    # callables here serve templates rendered without `page_context` (error pages); it provides faster ones.
+    env.install_gettext_callables(gettext, ngettext, newstyle=False)
+    env.globals.update(
+        static=staticfiles_storage.url,
+        url=url,
+        site_url=site_url,
+        site_name=site_name,
+        other_languages=other_languages,
+        language_name=language_name,
+        querystring=querystring,
+        picture=picture,
+        figure=figure,
+        page_label=page_label,
+        articles_label=articles_label,
+        results_label=results_label,
+    )
+    env.filters.update(
+        local_digits=local_digits,
+        reader_date=reader_date,
+        iso_datetime=iso_datetime,
+        local_date=local_date,
+        json_ld=json_ld,
+        text_in=text_in,
+        published_in_language=published_in_language,
+        name_in_language=name_in_language,
+        url_in_language=url_in_language,
+        linebreaksbr=lambda value: linebreaksbr(value, autoescape=True),
+    )
+    return env
