@@ -22,9 +22,15 @@ install: $(VENV)/.installed
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
+# Scheduled publishing runs beside the development server (cron does it in production), and stops with it.
+SCHEDULER_SECONDS ?= 30
+
 run: migrate
 	$(BIN)/python manage.py load_demo_content --editor $(EDITOR_USER)
 	@echo "Site: http://$(HOST):$(PORT)/ar/  and  http://$(HOST):$(PORT)/de/   Admin: http://$(HOST):$(PORT)/admin/"
+	@echo "Scheduled publishing runs every $(SCHEDULER_SECONDS) s beside the server."
+	$(BIN)/python manage.py publish_scheduled --every $(SCHEDULER_SECONDS) --verbosity 0 & scheduler=$$!; \
+	trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install

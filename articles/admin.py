@@ -4,20 +4,28 @@ marked with its language and direction (Arabic right to left whatever the admin'
 search. The article admin that editors use is this one with the workflow's mixins (workflow/admin.py).
 """
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Count, Prefetch
+from django.forms.widgets import Script
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import format_lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin, TranslationInlineModelAdmin
 from modeltranslation.fields import TranslationField
 from reversion.admin import VersionAdmin
 
 from . import languages, search
+from .forms import CaptionForm
 from .models import Article, ArticleSource, Caption, Category, Image, Source, Status, Topic
 from .pagination import CappedPaginator
+from .widgets import BodyEditorWidget
 
 
 def language_attrs(db_field):
@@ -37,37 +45,76 @@ class BilingualMixin:
             formfield.widget.attrs.update(attrs)
         return formfield
 
-    class Media:
-        css = {"all": ["admin/newsroom.css"]}
+
+def thumbnail_html(image, css_class="image-thumbnail"):
+    """A picture's small rendition (never its original file), or a note that its file has not arrived."""
+    if image.is_awaiting_file:
+        return format_html('<span class="awaiting-file">{}</span>', _("awaiting its file"))
+    rendition = image.thumbnail
+    if rendition is None:
+        return "—"
+    return format_html('<img src="{}" alt="" class="{}" loading="lazy">', rendition.url, css_class)
 
 
 class CaptionInline(BilingualMixin, TranslationInlineModelAdmin, admin.StackedInline):
+    """
+    The article's pictures in its own form: upload (drop files on the section) or choose one, with its caption and
+    alt text per language, credit, archive title and focal point; placed in the text with the body editor's button.
+    """
+
     model = Caption
+    form = CaptionForm
+    template = "admin/articles/caption/stacked.html"
     extra = 0
     autocomplete_fields = ["image"]
-    fields = [("image", "picture"), ("placement", "position", "paragraph"), languages.fields("text")]
+    fields = [
+        ("image", "picture"),
+        "upload",
+        ("archive_title", "credit"),
+        languages.fields("alt_text"),
+        languages.fields("text"),
+        ("placement", "position"),
+        ("key", "focal_x", "focal_y"),
+    ]
     readonly_fields = ["picture"]
     verbose_name = _("image in this article")
     verbose_name_plural = _("images in this article")
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("image").prefetch_related("image__renditions")
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form = type(formset.form.__name__, (formset.form,), {"editor": request.user})
+        return formset
+
     @admin.display(description=_("picture"))
     def picture(self, obj):
-        """The picture with its archive title and credit, so editors see what the caption describes."""
+        """
+        The whole picture, small (its narrowest rendition), with its focal point: a click there moves it, and the
+        teaser crops are cut around it on save.
+        """
         image = obj.image if obj.pk else None
         if image is None:
             return "—"
-        preview = (
-            format_html('<img src="{}" alt="" class="caption-thumbnail">', image.file.url)
-            if not image.is_awaiting_file
-            else format_html('<span class="awaiting-file">{}</span>', _("awaiting its file"))
-        )
+        if image.is_awaiting_file:
+            return thumbnail_html(image)
+        renditions = image.get_renditions()
+        if not renditions:
+            return thumbnail_html(image)
         return format_html(
-            '{} <span dir="ltr"><bdi>{}</bdi> · {}: <bdi>{}</bdi></span>',
-            preview,
-            image.archive_title,
-            _("credit"),
-            image.credit,
+            '<span class="focal-picker" data-focal-x="{}" data-focal-y="{}" title="{}">'
+            '<img src="{}" alt="" class="caption-thumbnail">'
+            '<span class="focal-marker" aria-hidden="true"></span></span>',
+            image.focal_x,
+            image.focal_y,
+            _("Click the picture's subject: teaser crops keep it in view."),
+            renditions[0].url,
         )
+
+    class Media:
+        # Deferred: it reads the section, which comes after the <head> the admin puts media in.
+        js = [Script("admin/article_pictures.js", defer=True)]
 
 
 class ArticleSourceInline(admin.TabularInline):
@@ -185,6 +232,11 @@ class ArticleChangeList(ChangeList):
             "updated_at",
             *languages.fields("headline"),
             *languages.fields("status"),
+            # Each version's state with its time (`Article.version_state`): scheduled, live since, embargo, expiry.
+            *languages.fields("scheduled_at"),
+            *languages.fields("published_at"),
+            "embargoed_until",
+            "expires_at",
         ]
         return super().get_queryset(request, exclude_parameters).only(*columns)
 
@@ -192,7 +244,14 @@ class ArticleChangeList(ChangeList):
 class ArticleAdmin(BilingualMixin, TranslationAdmin):
     """What editors see of an article: fields side by side, its sources and pictures, lists and filters."""
 
-    list_display = ["title", "short_code", "language_versions", "missing_versions", "updated_at"]
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # Each language's body is written in the rich-text editor, in that language's direction.
+        if isinstance(db_field, TranslationField) and db_field.translated_field.name == "body":
+            kwargs["widget"] = BodyEditorWidget
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    # The versions' states include the missing ones; the time is short, so the list fits a phone.
+    list_display = ["title", "language_versions", "short_code", "updated"]
     list_filter = [
         *(LanguageStatusFilter.for_language(code) for code in languages.CODES),
         CategoryFilter,
@@ -286,20 +345,24 @@ class ArticleAdmin(BilingualMixin, TranslationAdmin):
 
     @admin.display(description=_("language versions"))
     def language_versions(self, obj):
+        """
+        Each version's state with the time that matters (embargoed until, scheduled for, expires) or that it is
+        missing, read from the row itself: no query per row.
+        """
         return format_html_join(
-            ", ",
-            "{}: {}",
-            ((code.upper(), obj.get_status_display_in(code)) for code in languages.CODES if obj.has_language(code)),
+            "",
+            '<span class="state-line"><abbr title="{}">{}</abbr> <span class="state state-{}">{}</span></span>',
+            (
+                (languages.name(code), code.upper(), state.key, str(state))
+                for code in languages.CODES
+                for state in [obj.version_state(code)]
+            ),
         )
 
-    @admin.display(description=_("missing"))
-    def missing_versions(self, obj):
-        missing = obj.missing_languages
-        if not missing:
-            return "—"
+    @admin.display(description=_("updated"), ordering="updated_at")
+    def updated(self, obj):
         return format_html(
-            '<strong class="missing-language">{}</strong>',
-            languages.interface().join(languages.name(code) for code in missing),
+            '<time datetime="{}">{}</time>', obj.updated_at.isoformat(), languages.short_time(obj.updated_at)
         )
 
     @admin.display(description=_("short link"))
@@ -326,6 +389,42 @@ class CategoryAdmin(BilingualMixin, TranslationAdmin):
     fields = [languages.fields("name"), languages.fields("slug"), "parent", "aliases"]
 
 
+class ImageAdminForm(forms.ModelForm):
+    class Meta:
+        model = Image
+        fields = "__all__"  # noqa: DJ007 - the admin narrows the form to its fields
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("focal_x", "focal_y"):
+            if name in self.fields:
+                # Left empty, the focal point stays where it is (the middle for a new picture).
+                self.fields[name].required = False
+
+    def clean(self):
+        cleaned_data = super().clean()
+        for name in ("focal_x", "focal_y"):
+            if name in cleaned_data and cleaned_data[name] is None:
+                cleaned_data[name] = getattr(self.instance, name)
+        return cleaned_data
+
+    def clean_file(self):
+        file = self.cleaned_data.get("file")
+        if isinstance(file, UploadedFile):
+            stored = Image.stored_copy_of(file)
+            if stored is not None and stored.pk != self.instance.pk:
+                raise ValidationError(
+                    format_html(
+                        '{} <a href="{}">{}</a>',
+                        gettext("This picture is in the archive already:"),
+                        reverse("admin:articles_image_change", args=[stored.pk]),
+                        str(stored),
+                    ),
+                    code="duplicate",
+                )
+        return file
+
+
 @admin.register(Topic)
 class TopicAdmin(BilingualMixin, TranslationAdmin):
     """Topics as imports created them, one language each; named in the other language too, a topic has a page there."""
@@ -347,8 +446,10 @@ class ImageAdmin(BilingualMixin, VersionAdmin, TranslationAdmin):
     """
     Pictures, each change kept as a revision naming the editor. A picture a live or scheduled article shows is
     changed only by those who may publish (its file, credit and alt text are what readers see); others see it
-    read-only.
+    read-only. An upload already in the archive is refused, naming the stored picture.
     """
+
+    form = ImageAdminForm
 
     list_display = ["thumbnail", "archive_title", "credit", "has_file", "width", "height", "created_at"]
     search_fields = ["archive_title", "credit", *languages.fields("alt_text"), "content_hash", "source_identifier"]
@@ -358,6 +459,7 @@ class ImageAdmin(BilingualMixin, VersionAdmin, TranslationAdmin):
         "thumbnail",
         ("archive_title", "credit"),
         languages.fields("alt_text"),
+        ("focal_x", "focal_y"),
         ("width", "height"),
         ("source_identifier", "remote_url"),
         ("content_hash", "created_at"),
@@ -377,8 +479,10 @@ class ImageAdmin(BilingualMixin, VersionAdmin, TranslationAdmin):
     def has_file(self, obj):
         return not obj.is_awaiting_file
 
+    def get_queryset(self, request):
+        # Thumbnails are renditions: fetched with the page's rows, not once per row.
+        return super().get_queryset(request).prefetch_related("renditions")
+
     @admin.display(description=_("preview"))
     def thumbnail(self, obj):
-        if obj.is_awaiting_file:
-            return _("awaiting its file")
-        return format_html('<img src="{}" alt="" class="image-thumbnail">', obj.file.url)
+        return thumbnail_html(obj)

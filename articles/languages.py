@@ -87,6 +87,29 @@ def interface():
     return get(code) if code in CODES else Language(code)
 
 
+def newsroom_time(value):
+    """
+    A moment as the desk reads it: in the newsroom's time zone (TIME_ZONE) with the zone's name, so "14:00 CEST" is
+    never mistaken for UTC, and the date as the interface language writes it.
+    """
+    if not value:
+        return ""
+    if timezone.is_aware(value):
+        value = timezone.localtime(value)
+    zone = value.tzname() or ""
+    return f"{formats.date_format(value, 'DATE_FORMAT')}, {value:%H:%M} {zone}".strip()
+
+
+def short_time(value):
+    """A moment in a list, short: the time alone today, the date alone before (in the newsroom's time zone)."""
+    if not value:
+        return ""
+    value = timezone.localtime(value) if timezone.is_aware(value) else value
+    if value.date() == timezone.localdate():
+        return f"{value:%H:%M}"
+    return formats.date_format(value, "SHORT_DATE_FORMAT")
+
+
 def field(name, code):
     return build_localized_fieldname(name, code)
 

@@ -13,14 +13,17 @@ import hashlib
 import json
 import operator
 import secrets
+import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
 from django.core.signals import setting_changed
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.dispatch import receiver
 from django.urls import get_script_prefix, reverse
@@ -43,6 +46,8 @@ SHORT_CODE_LENGTH = 5
 
 # The permission a change to what readers see needs: publishing, and editing a live or scheduled version.
 PUBLISH_PERMISSION = "articles.publish_article"
+# Shared preview links are signed with this salt, so no other signed value of the site opens a preview.
+PREVIEW_SALT = "articles.article.preview"
 
 
 def localized(field, language):
@@ -211,6 +216,13 @@ class Image(models.Model):
     width = models.PositiveIntegerField(_("width"), null=True, blank=True, editable=False)
     height = models.PositiveIntegerField(_("height"), null=True, blank=True, editable=False)
     content_hash = models.CharField(_("content hash"), max_length=64, blank=True, db_index=True, editable=False)
+    # Where the picture's subject is, as fractions of its width and height: crops for teasers keep it in view.
+    focal_x = models.FloatField(
+        _("focal point across"), default=0.5, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)]
+    )
+    focal_y = models.FloatField(
+        _("focal point down"), default=0.5, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)]
+    )
     source_identifier = models.CharField(
         _("source identifier"),
         max_length=500,
@@ -238,7 +250,9 @@ class Image(models.Model):
         elif not self.file:
             self.content_hash = ""
         adding = self._state.adding
+        focus_moved = not adding and getattr(self, "_saved_focus", self.focus) != self.focus
         super().save(*args, **kwargs)
+        self._saved_focus = self.focus
         # A new picture has no renditions yet: imports create many such rows, so they skip the clean-up queries.
         if is_new_file or (not self.file and not adding):
             # Renditions are made here, when a file arrives, so no reader's request ever resizes a picture.
@@ -252,6 +266,26 @@ class Image(models.Model):
                 self.delete_renditions()
                 self.file.delete(save=False)
                 raise
+        elif focus_moved and self.file:
+            # New crops are made before the old ones go, so a failure leaves the picture as it was.
+            self.rebuild_renditions(crops_only=True)
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # Remembered so a save can tell that the focal point moved and the crops must be cut again.
+        instance._saved_focus = (instance.__dict__.get("focal_x"), instance.__dict__.get("focal_y"))
+        return instance
+
+    @property
+    def focus(self):
+        return (self.focal_x, self.focal_y)
+
+    @classmethod
+    def stored_copy_of(cls, file):
+        """The picture already stored with exactly this file's content (same SHA-256), or None."""
+        digest = renditions.sha256_of(file)
+        return cls.objects.filter(content_hash=digest).order_by("pk").first()
 
     def delete(self, *args, **kwargs):
         self.delete_renditions()
@@ -273,70 +307,106 @@ class Image(models.Model):
     def may_be_changed_by(self, user):
         """
         Like an article's: once an article that shows this picture is live or scheduled in any language, changing
-        the picture (its file, credit or alt text) changes what readers see, and needs publishing.
+        the picture (its file, credit, alt text or focal point) changes what readers see, and needs publishing.
         """
         if self.pk is None or user.has_perm(PUBLISH_PERMISSION):
             return True
         return not Article.objects.filter(captions__image=self).public_or_scheduled().exists()
 
-    def get_renditions(self):
+    def get_renditions(self, crop=renditions.ORIGINAL):
         """
-        This picture's renditions, narrowest first: read with its caption (`CaptionQuerySet.with_pictures`), from the
-        prefetch cache, or with a query.
+        This picture's renditions of one crop (uncropped by default), narrowest first: read with its caption
+        (`CaptionQuerySet.with_pictures`), from the prefetch cache, or with a query.
         """
         rows = getattr(self, "rendition_rows", None)
         if rows is not None:
             listed = [ListedRendition(*row) for row in rows]
         else:
             listed = self.renditions.all()
-        return sorted(listed, key=lambda rendition: (rendition.format, rendition.width))
+        return sorted(
+            (rendition for rendition in listed if rendition.crop == crop),
+            key=lambda rendition: (rendition.format, rendition.width),
+        )
 
     def ensure_renditions(self):
-        """Create whichever renditions this picture lacks (every width in every format); returns them all."""
+        """
+        Create whichever renditions this picture lacks (every width in every format, uncropped and each teaser crop
+        around the focal point); returns them all.
+        """
         if not self.file:
             return []
-        existing = {(rendition.width, rendition.format) for rendition in self.renditions.all()}
+        existing = {(rendition.crop, rendition.width, rendition.format) for rendition in self.renditions.all()}
         self.store_renditions(self.render_renditions(skip=existing))
-        return self.get_renditions()
+        return list(self.renditions.all())
 
-    def rebuild_renditions(self):
-        """Make every rendition again; the old ones are deleted only once the new ones are made."""
-        made = self.render_renditions()  # raises if the original is missing or damaged: nothing is lost then
-        self.delete_renditions()
+    def rebuild_renditions(self, crops_only=False):
+        """
+        Make every rendition again (or only the teaser crops, after the focal point moved); the old ones are deleted
+        only once the new ones are made.
+        """
+        made = self.render_renditions(crops_only=crops_only)  # raises if the original is missing or damaged
+        self.delete_renditions(crops_only=crops_only)
         self.store_renditions(made)
-        return self.get_renditions()
+        return list(self.renditions.all())
 
-    def render_renditions(self, skip=()):
-        """The encoded renditions this picture lacks, as (width, height, format, bytes); reads the original once."""
+    def render_renditions(self, skip=(), crops_only=False):
+        """
+        The encoded renditions this picture lacks, as (crop, width, height, format, bytes): every width of the whole
+        picture and of each teaser crop around the focal point. Reads the original once.
+        """
         made = []
-        with self.file.open("rb") as file, PILImage.open(file) as original:
-            picture = renditions.prepare(original)
-            for width in renditions.target_widths(picture.width):
-                formats = [fmt for fmt in renditions.FORMATS if (width, fmt) not in skip]
+
+        def add(picture, crop, widths):
+            for width in widths:
+                formats = [fmt for fmt in renditions.FORMATS if (crop, width, fmt) not in skip]
                 if not formats:
                     continue
                 resized = renditions.resize_to_width(picture, width)
-                made.extend((resized.width, resized.height, fmt, renditions.encode(resized, fmt)) for fmt in formats)
+                made.extend(
+                    (crop, resized.width, resized.height, fmt, renditions.encode(resized, fmt)) for fmt in formats
+                )
+
+        with self.file.open("rb") as file, PILImage.open(file) as original:
+            picture = renditions.prepare(original)
+            if not crops_only:
+                add(picture, renditions.ORIGINAL, renditions.target_widths(picture.width))
+            for crop, ratio in renditions.CROPS.items():
+                cropped = renditions.crop_to_ratio(picture, ratio, self.focus)
+                add(cropped, crop, renditions.crop_widths(crop, cropped.width))
         return made
 
     def store_renditions(self, made):
-        for width, height, fmt, data in made:
+        for crop, width, height, fmt, data in made:
+            name = f"{self.pk}-{crop.replace(':', 'x')}-{width}" if crop else f"{self.pk}-{width}"
             Rendition.objects.create(
                 image=self,
+                crop=crop,
                 width=width,
                 height=height,
                 format=fmt,
-                file=ContentFile(data, name=f"{self.pk}-{width}.{renditions.EXTENSIONS[fmt]}"),
+                file=ContentFile(data, name=f"{name}.{renditions.EXTENSIONS[fmt]}"),
             )
         self.forget_prefetched_renditions()
 
-    def delete_renditions(self):
+    def delete_renditions(self, crops_only=False):
         if self.pk is None:
             return
-        for rendition in Rendition.objects.filter(image=self):
+        stored = Rendition.objects.filter(image=self)
+        if crops_only:
+            stored = stored.exclude(crop=renditions.ORIGINAL)
+        for rendition in stored:
             rendition.file.delete(save=False)
-        Rendition.objects.filter(image=self).delete()
+        stored.delete()
         self.forget_prefetched_renditions()
+
+    @property
+    def thumbnail(self):
+        """The small rendition admin pages show (the square crop, else the narrowest), never the original file."""
+        for crop in (renditions.THUMBNAIL_CROP, renditions.ORIGINAL):
+            stored = self.get_renditions(crop)
+            if stored:
+                return stored[0]
+        return None
 
     def forget_prefetched_renditions(self):
         self.rendition_rows = None
@@ -346,7 +416,13 @@ class Image(models.Model):
     @cached_property
     def picture(self):
         """What a `<picture>` needs: srcsets per format, a fallback URL and the intrinsic size, or None."""
-        available = self.get_renditions()
+        return self.picture_of()
+
+    def picture_of(self, crop=renditions.ORIGINAL):
+        """`picture` for one crop (`16:9`, `1:1`); the uncropped picture when that crop has not been made yet."""
+        available = self.get_renditions(crop)
+        if not available and crop:
+            return self.picture
         if not available:
             if self.file and self.width:
                 return {"sources": [], "src": self.file.url, "width": self.width, "height": self.height}
@@ -379,6 +455,7 @@ class ListedRendition:
     height: int
     format: str
     name: str
+    crop: str = ""  # renditions.ORIGINAL, "16:9" or "1:1"
 
     @property
     def url(self):
@@ -418,19 +495,53 @@ class Rendition(models.Model):
             return f"image/{self.value}"
 
     image = models.ForeignKey(Image, verbose_name=_("image"), on_delete=models.CASCADE, related_name="renditions")
+    crop = models.CharField(
+        _("crop"),
+        max_length=10,
+        blank=True,
+        default=renditions.ORIGINAL,
+        help_text=_("Proportions the picture was cut to around its focal point; empty for the whole picture."),
+    )
     width = models.PositiveIntegerField(_("width"))
     height = models.PositiveIntegerField(_("height"))
     format = models.CharField(_("format"), max_length=10, choices=Format.choices)
     file = models.ImageField(_("file"), upload_to=rendition_upload_to, width_field=None, height_field=None)
 
     class Meta:
-        ordering = ["image", "format", "width"]
+        ordering = ["image", "crop", "format", "width"]
         verbose_name = _("rendition")
         verbose_name_plural = _("renditions")
-        constraints = [models.UniqueConstraint(fields=["image", "width", "format"], name="unique_rendition")]
+        constraints = [
+            models.UniqueConstraint(fields=["image", "crop", "width", "format"], name="unique_rendition_crop")
+        ]
 
     def __str__(self):
-        return f"{self.image_id} {self.width}w {self.format}"
+        return f"{self.image_id} {self.crop} {self.width}w {self.format}".replace("  ", " ")
+
+    @property
+    def url(self):
+        return self.file.url
+
+
+@dataclass(frozen=True)
+class VersionState:
+    """
+    Where one language version stands for readers now and what changes it next, as the desk reads it: the state
+    (`missing`, `draft`, `review`, `scheduled`, `embargoed`, `live`, `expired`, `unpublished`), its label with the
+    time that matters, and notes such as "expires …". Times are in the newsroom's time zone.
+    """
+
+    key: str
+    label: str
+    goes_live_at: datetime.datetime | None = None
+    notes: tuple = ()
+
+    @property
+    def is_live(self):
+        return self.key == "live"
+
+    def __str__(self):
+        return " · ".join([self.label, *self.notes])
 
     @property
     def url(self):
@@ -440,6 +551,7 @@ class Rendition(models.Model):
 # A caption in `ArticleQuerySet.for_page`'s rows: the caption, its picture, the picture's renditions.
 CAPTION_ROW = (
     "id",
+    "key",
     "placement",
     "position",
     "paragraph",
@@ -495,7 +607,64 @@ def published_condition(language, now):
     )
 
 
+def has_language_condition(language):
+    headline = localized("headline", language)
+    return ~models.Q(**{headline: ""}) & models.Q(**{f"{headline}__isnull": False})
+
+
+# What the desk overview counts per language version, and what its lines filter the article list by.
+DESK_VIEWS = ("review", "scheduled", "embargoed", "expiring", "published_today", "missing")
+DESK_WINDOW = timezone.timedelta(hours=24)
+
+
+def desk_condition(view, language, now):
+    """
+    One line of the desk overview as a condition: versions in review; scheduled to go live within DESK_WINDOW (or
+    overdue); live but embargoed; expiring within DESK_WINDOW; published since the newsroom's midnight and visible;
+    missing while another language version exists.
+    """
+    status, exists = localized("status", language), has_language_condition(language)
+    soon = now + DESK_WINDOW
+    if view == "review":
+        return exists & models.Q(**{status: Status.REVIEW})
+    if view == "scheduled":
+        return exists & models.Q(**{status: Status.SCHEDULED, f"{localized('scheduled_at', language)}__lt": soon})
+    if view == "embargoed":
+        return exists & models.Q(**{status: Status.PUBLISHED, "embargoed_until__gt": now})
+    if view == "expiring":
+        return (
+            exists
+            & models.Q(**{f"{status}__in": [Status.PUBLISHED, Status.SCHEDULED]})
+            & models.Q(expires_at__gt=now, expires_at__lte=soon)
+        )
+    if view == "published_today":
+        midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+        return published_condition(language, now) & models.Q(
+            **{f"{localized('published_at', language)}__gte": midnight}
+        )
+    if view == "missing":
+        others = [has_language_condition(code) for code in LANGUAGE_CODES if code != language]
+        return ~exists & functools.reduce(operator.or_, others, models.Q(pk__in=[]))
+    raise ValueError(f"unknown desk view {view!r}")
+
+
 class ArticleQuerySet(models.QuerySet):
+    def desk(self, view, language, now=None):
+        """The versions one line of the desk overview counts (`desk_condition`)."""
+        return self.filter(desk_condition(view, language, now or timezone.now()))
+
+    def desk_counts(self, now=None):
+        """{(language, view): count} for every line of the desk overview, in one query."""
+        now = now or timezone.now()
+        totals = self.aggregate(
+            **{
+                f"{view}__{code}": models.Count("pk", filter=desk_condition(view, code, now))
+                for code in LANGUAGE_CODES
+                for view in DESK_VIEWS
+            }
+        )
+        return {tuple(reversed(key.split("__"))): count for key, count in totals.items()}
+
     def published(self, language, now=None):
         """Language versions readers may see now (`published_condition`)."""
         return self.filter(published_condition(language, now or timezone.now()))
@@ -595,7 +764,7 @@ class ArticleQuerySet(models.QuerySet):
             caption_rows=JSONRows(
                 Caption.objects.filter(article=models.OuterRef("pk")).order_by("position", "pk"),
                 *CAPTION_ROW[:-1],
-                JSONRows(renditions, "width", "height", "format", "file"),
+                JSONRows(renditions, "width", "height", "format", "file", "crop"),
             ),
             related_rows=JSONRows(related, *card_row(language)),
         )
@@ -633,12 +802,18 @@ class Article(models.Model):
         max_length=16,
         unique=True,
         blank=True,
-        help_text=_("Kept from the source when imported, generated otherwise; the short link is /p/<code>."),
+        help_text=_("Kept from the source when imported, generated otherwise; the short link is /p/ and this code."),
     )
     headline = models.CharField(_("headline"), max_length=300, blank=True)
     slug = models.SlugField(_("slug"), max_length=255, allow_unicode=True, blank=True)
     teaser = models.TextField(_("teaser"), blank=True)
-    body = models.TextField(_("body"), blank=True, help_text=_("HTML; sanitized on save."))
+    body = models.TextField(
+        _("body"),
+        blank=True,
+        help_text=_(
+            "Paragraphs, subheads, emphasis, links, lists, quotes and the article's pictures; cleaned on save."
+        ),
+    )
     initials = models.CharField(
         _("editors' initials"), max_length=100, blank=True, help_text=_("As printed under the article, e.g. ف.ي/أ.ح.")
     )
@@ -809,6 +984,26 @@ class Article(models.Model):
         self.refresh_derived_fields()
         self.edit_version += 1
 
+    def get_preview_url(self, language):
+        """The staff preview of one language version in any state (the reader page's template, never cached)."""
+        with override(language):
+            return reverse("reader:preview", kwargs={"pk": self.pk})
+
+    def get_shared_preview_url(self, language):
+        """
+        A read-only preview link for someone without an account: signed, and valid for PREVIEW_LINK_MAX_AGE from
+        now. It opens every language version of this article (the language is the URL's), nothing else.
+        """
+        token = signing.dumps({"article": self.pk}, salt=PREVIEW_SALT)
+        with override(language):
+            return reverse("reader:shared_preview", kwargs={"token": token})
+
+    @staticmethod
+    def pk_from_preview_token(token):
+        """The article a shared preview token opens; raises signing.BadSignature (or SignatureExpired) otherwise."""
+        data = signing.loads(token, salt=PREVIEW_SALT, max_age=settings.PREVIEW_LINK_MAX_AGE)
+        return int(data["article"])
+
     # --- per-language access -------------------------------------------------------------------------------
     def text(self, field, language):
         return getattr(self, localized(field, language)) or ""
@@ -842,6 +1037,55 @@ class Article(models.Model):
             and (self.embargoed_until is None or self.embargoed_until <= now)
             and (self.expires_at is None or self.expires_at > now)
         )
+
+    def goes_live_at(self, language, now=None):
+        """When a scheduled, embargoed or future-dated version becomes visible to readers; None otherwise."""
+        now = now or timezone.now()
+        status = self.status_in(language)
+        if status == Status.SCHEDULED:
+            start = self.scheduled_at_in(language)
+        elif status == Status.PUBLISHED:
+            start = self.published_at_in(language)
+        else:
+            return None
+        times = [time for time in (start, self.embargoed_until) if time is not None]
+        when = max(times) if times else None
+        return when if when is not None and when > now else None
+
+    def version_state(self, language, now=None):
+        """The desk's view of one language version (VersionState): its state, the time that matters, expiry."""
+        now = now or timezone.now()
+        if not self.has_language(language):
+            return VersionState("missing", gettext("not written yet"))
+        status = self.status_in(language)
+        notes = []
+        embargoed = self.embargoed_until is not None and self.embargoed_until > now
+        if status == Status.SCHEDULED:
+            scheduled = self.scheduled_at_in(language)
+            key, label = "scheduled", gettext("scheduled for %(time)s") % {"time": languages.newsroom_time(scheduled)}
+            if embargoed and (scheduled is None or self.embargoed_until > scheduled):
+                notes.append(
+                    gettext("embargoed until %(time)s") % {"time": languages.newsroom_time(self.embargoed_until)}
+                )
+        elif status == Status.PUBLISHED:
+            published_at = self.published_at_in(language)
+            if self.expires_at is not None and self.expires_at <= now:
+                key, label = "expired", gettext("expired %(time)s") % {"time": languages.newsroom_time(self.expires_at)}
+            elif embargoed:
+                key = "embargoed"
+                label = gettext("embargoed until %(time)s") % {"time": languages.newsroom_time(self.embargoed_until)}
+            elif published_at is not None and published_at > now:
+                key, label = (
+                    "scheduled",
+                    gettext("scheduled for %(time)s") % {"time": languages.newsroom_time(published_at)},
+                )
+            else:
+                key, label = "live", str(Status.PUBLISHED.label)
+        else:
+            key, label = status, str(Status(status).label)
+        if status in (Status.SCHEDULED, Status.PUBLISHED) and self.expires_at is not None and self.expires_at > now:
+            notes.append(gettext("expires %(time)s") % {"time": languages.newsroom_time(self.expires_at)})
+        return VersionState(key, label, self.goes_live_at(language, now), tuple(notes))
 
     def published_languages(self, now=None):
         """Codes of the language versions readers may see now, in the site's language order."""
@@ -1086,6 +1330,7 @@ class CaptionQuerySet(models.QuerySet):
                 "height",
                 "format",
                 "file",
+                "crop",
             )
         )
 
@@ -1095,10 +1340,18 @@ class Caption(models.Model):
 
     article = models.ForeignKey(Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="captions")
     image = models.ForeignKey(Image, verbose_name=_("image"), on_delete=models.PROTECT, related_name="captions")
+    # What the body's picture markers (`<figure data-picture="...">`) name: made by the browser for a picture added
+    # in the form, so the editor can place it in the text before it is saved.
+    key = models.UUIDField(_("key"), default=uuid.uuid4, unique=True)
     placement = models.CharField(_("placement"), max_length=10, choices=Placement.choices, default=Placement.INLINE)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     paragraph = models.PositiveSmallIntegerField(
-        _("after paragraph"), default=0, help_text=_("Number of body paragraphs before an inline image.")
+        _("after paragraph"),
+        default=0,
+        help_text=_(
+            "Number of body paragraphs before an inline image, where the body does not place it (agency copy); "
+            "a picture the editor places in the text stands there."
+        ),
     )
     text = models.TextField(_("caption"), blank=True)
 

@@ -127,6 +127,13 @@ def decode(picture):
 
 # Widths cover a phone (1x and 2x), a tablet and the desktop column; browsers pick one from `srcset`.
 WIDTHS = (320, 640, 960, 1280)
+# Cropped renditions for teasers: a wide one for cards and a square one for small lists, cut around the focal point.
+# The empty name is the picture as it is (no crop).
+ORIGINAL = ""
+CROPS = {"16:9": (16, 9), "1:1": (1, 1)}
+CROP_WIDTHS = {"16:9": (320, 640, 960), "1:1": (160, 320)}
+# The smallest rendition admin pages show as a thumbnail: the square crop, then the narrowest uncropped one.
+THUMBNAIL_CROP = "1:1"
 # WebP first (smaller); JPEG for the rare browser without WebP.
 FORMATS = ("webp", "jpeg")
 EXTENSIONS = {"webp": "webp", "jpeg": "jpg"}
@@ -187,6 +194,35 @@ def resize_to_width(picture, width):
         return picture.copy()
     height = max(1, round(picture.height * width / picture.width))
     return picture.resize((width, height), PILImage.Resampling.LANCZOS)
+
+
+def crop_box(size, ratio, focus=(0.5, 0.5)):
+    """
+    The largest box of proportions `ratio` (w, h) inside a picture of `size`, centred on the focal point `focus`
+    (fractions of the width and height, 0..1) as far as the edges allow: (left, top, right, bottom).
+    """
+    width, height = size
+    ratio_w, ratio_h = ratio
+    box_w, box_h = width, round(width * ratio_h / ratio_w)
+    if box_h > height:
+        box_w, box_h = round(height * ratio_w / ratio_h), height
+    box_w, box_h = max(1, min(box_w, width)), max(1, min(box_h, height))
+    focus_x, focus_y = (min(1.0, max(0.0, float(value))) for value in focus)
+    left = min(max(0, round(focus_x * width - box_w / 2)), width - box_w)
+    top = min(max(0, round(focus_y * height - box_h / 2)), height - box_h)
+    return (left, top, left + box_w, top + box_h)
+
+
+def crop_to_ratio(picture, ratio, focus=(0.5, 0.5)):
+    """`picture` cut to proportions `ratio` around the focal point `focus` (see `crop_box`)."""
+    return picture.crop(crop_box(picture.size, ratio, focus))
+
+
+def crop_widths(crop, cropped_width):
+    """The widths to make of one crop of a picture whose cropped box is `cropped_width` wide; never upscaled."""
+    widths = [width for width in CROP_WIDTHS[crop] if width < cropped_width]
+    widths.append(min(cropped_width, CROP_WIDTHS[crop][-1]))
+    return sorted(set(widths))
 
 
 def encode(picture, image_format):

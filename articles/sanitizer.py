@@ -1,4 +1,12 @@
-"""Cleaning untrusted HTML (agency and archive bodies) down to what an article body may contain."""
+"""
+Cleaning untrusted HTML (agency and archive bodies, and what the editor's browser sends) down to what an article body
+may contain, and reading a clean body's structure: its blocks and the pictures the editor placed between them.
+
+A picture placed in the text is an empty `<figure data-picture="KEY">`, KEY being its caption's `key`: the body says
+where it stands and the caption says what it shows, in each language.
+"""
+
+import re
 
 import nh3
 from django.utils.html import escape
@@ -37,8 +45,10 @@ ALLOWED_TAGS = {
     "figure",
     "figcaption",
 }
+PICTURE_MARKER_ATTRIBUTE = "data-picture"
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title", "hreflang"},
+    "figure": {PICTURE_MARKER_ATTRIBUTE},
     "abbr": {"title"},
     "q": {"cite"},
     "th": {"scope", "colspan", "rowspan"},
@@ -47,9 +57,17 @@ ALLOWED_ATTRIBUTES = {
 }
 
 
+# Elements that stand on their own at the top of a body; anything else there is text that belongs in a paragraph.
+BLOCK_TAGS = {"p", "h2", "h3", "h4", "blockquote", "ul", "ol", "table", "figure"}
+BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n\s*")
+
+
 def clean_html(html):
-    """Return `html` with scripts, styles, event handlers and unknown tags removed; links get rel=noopener."""
-    return nh3.clean(
+    """
+    Return `html` with scripts, styles, event handlers and unknown tags removed (links get rel=noopener), and with
+    text typed without tags made into paragraphs: a blank line starts a new one, a single line break stays a break.
+    """
+    cleaned = nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
@@ -57,6 +75,75 @@ def clean_html(html):
         link_rel="noopener noreferrer",
         clean_content_tags={"script", "style"},
     ).strip()
+    return paragraphs(cleaned)
+
+
+def paragraphs(html):
+    """
+    Top-level text and inline markup of a clean body gathered into `<p>` paragraphs, split at blank lines; blocks
+    are kept as they are. A body that is all blocks comes back unchanged.
+    """
+    if not html:
+        return html
+    fragments = lxml_html.fragments_fromstring(html)
+    if all(
+        not isinstance(fragment, str) and fragment.tag in BLOCK_TAGS and not (fragment.tail or "").strip()
+        for fragment in fragments
+    ):
+        return html
+    out, run = [], []
+
+    def close_run():
+        text = "".join(run)
+        run.clear()
+        for part in BLANK_LINE.split(text):
+            if part.strip():
+                out.append("<p>" + part.strip().replace("\n", "<br>") + "</p>")
+
+    for fragment in fragments:
+        if isinstance(fragment, str):
+            run.append(escape(fragment))
+            continue
+        tail, fragment.tail = fragment.tail, None
+        if fragment.tag in BLOCK_TAGS:
+            close_run()
+            out.append(lxml_html.tostring(fragment, encoding="unicode"))
+        else:
+            run.append(lxml_html.tostring(fragment, encoding="unicode"))
+        if tail:
+            run.append(escape(tail))
+    close_run()
+    return "".join(out)
+
+
+def picture_keys(html):
+    """The keys of the pictures placed in a body, in reading order."""
+    if not html or PICTURE_MARKER_ATTRIBUTE not in html:
+        return []
+    return [
+        fragment.get(PICTURE_MARKER_ATTRIBUTE)
+        for fragment in lxml_html.fragments_fromstring(html)
+        if not isinstance(fragment, str) and fragment.tag == "figure" and fragment.get(PICTURE_MARKER_ATTRIBUTE)
+    ]
+
+
+def picture_key(block):
+    """The picture key of one block from `split_blocks`, or None when the block is text."""
+    if PICTURE_MARKER_ATTRIBUTE not in block:
+        return None
+    element = lxml_html.fragment_fromstring(str(block))
+    return element.get(PICTURE_MARKER_ATTRIBUTE) if element.tag == "figure" else None
+
+
+def without_picture_markers(html):
+    """The body without the placed-picture markers, for readers of the HTML elsewhere (exports)."""
+    if not html or PICTURE_MARKER_ATTRIBUTE not in html:
+        return html
+    return "".join(
+        fragment if isinstance(fragment, str) else lxml_html.tostring(fragment, encoding="unicode")
+        for fragment in lxml_html.fragments_fromstring(html)
+        if isinstance(fragment, str) or not (fragment.tag == "figure" and fragment.get(PICTURE_MARKER_ATTRIBUTE))
+    )
 
 
 def split_blocks(html):

@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_filters",
     "reversion",
+    # Only for its editor's static files (ProseMirror/Tiptap) and their translations; see articles/widgets.py.
+    "django_prose_editor",
     # Login protection: failed logins counted per user and address in the database, so every server sees them.
     "axes",
     # Optional TOTP second factor for staff (required for chief editors with ADMIN_REQUIRE_2FA=1).
@@ -98,6 +100,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # After authentication: the admin speaks the language each editor chose (ADMIN_LANGUAGES), not the site's.
+    "workflow.middleware.AdminLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "reader.statement_timeout.StatementTimeoutMiddleware",
@@ -209,6 +213,10 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/Berlin")
+
+# The languages the admin speaks, which an editor chooses for themselves: the publishing languages and English.
+# Kept apart from LANGUAGES, which also makes the public site's URL prefixes (/ar/, /de/) and the article columns.
+ADMIN_LANGUAGES = [*LANGUAGES, ("en", _("English"))]
 
 # The languages articles are written and published in: one column per translated field each.
 MODELTRANSLATION_LANGUAGES = tuple(code for code, _name in LANGUAGES)
@@ -348,6 +356,8 @@ PUBLIC_PAGE_SHARED_MAX_AGE = int(os.environ.get("PUBLIC_PAGE_SHARED_MAX_AGE", 86
 PUBLIC_STATEMENT_TIMEOUT_MS = int(os.environ.get("PUBLIC_STATEMENT_TIMEOUT_MS", 3000))  # PostgreSQL, public pages
 
 SITE_NAME = os.environ.get("SITE_NAME", "Newsroom")
+# How long a shared preview link (for a colleague without an account) stays valid, in seconds.
+PREVIEW_LINK_MAX_AGE = int(os.environ.get("PREVIEW_LINK_MAX_AGE", 3 * 24 * 3600))
 SHORT_LINK_BASE = os.environ.get("SHORT_LINK_BASE", "")
 
 # --- Behind a TLS proxy -----------------------------------------------------------------------------------------
@@ -387,8 +397,9 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF, NONCE],
         "style-src": [SELF, NONCE],
-        # data: for the QR code of two-factor setup.
-        "img-src": [SELF, "data:", *_media_origin],
+        # data: for the QR code of two-factor setup; blob: for a picture shown in the article form before it is
+        # uploaded (its focal point is set on it).
+        "img-src": [SELF, "data:", "blob:", *_media_origin],
         "font-src": [SELF],
         "connect-src": [SELF],
         "object-src": [NONE],

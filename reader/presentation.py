@@ -11,19 +11,36 @@ from articles.models import Placement
 
 def body_sections(article, language):
     """
-    The body in reading order as (`"html"`, block) and (`"image"`, caption) pairs: each inline picture stands after
-    as many body blocks as its caption's `paragraph` says; pictures past the end close the body.
+    The body in reading order as (`"html"`, block) and (`"image"`, caption) pairs. A picture the editor placed in
+    the text (`<figure data-picture="KEY">`) stands there; any other inline picture stands after as many text blocks
+    as its caption's `paragraph` says (agency copy), and pictures past the end close the body. A marker naming no
+    picture of this article shows nothing.
     """
-    blocks = sanitizer.split_blocks(article.text("body", language))
-    inline = sorted(
-        (caption for caption in article.shown_captions if caption.placement == Placement.INLINE),
+    captions = {str(caption.key): caption for caption in article.shown_captions}
+    blocks = []
+    placed = set()
+    for block in sanitizer.split_blocks(article.text("body", language)):
+        key = sanitizer.picture_key(block)
+        if key is None:
+            blocks.append(("html", block))
+        elif key in captions and key not in placed and captions[key].placement == Placement.INLINE:
+            placed.add(key)
+            blocks.append(("image", captions[key]))
+    unplaced = sorted(
+        (caption for key, caption in captions.items() if caption.placement == Placement.INLINE and key not in placed),
         key=lambda caption: (caption.paragraph, caption.position, caption.pk),
     )
-    sections = []
-    for index in range(len(blocks) + 1):
-        sections.extend(("image", caption) for caption in inline if min(caption.paragraph, len(blocks)) == index)
-        if index < len(blocks):
-            sections.append(("html", blocks[index]))
+    text_blocks = sum(1 for kind, _item in blocks if kind == "html")
+    sections, seen_text = [], 0
+    for kind, item in [*blocks, ("end", None)]:
+        if kind != "image":
+            sections.extend(
+                ("image", caption) for caption in unplaced if min(caption.paragraph, text_blocks) == seen_text
+            )
+        if kind == "end":
+            break
+        sections.append((kind, item))
+        seen_text += kind == "html"
     return sections
 
 

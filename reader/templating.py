@@ -103,9 +103,12 @@ def url_in_language(context, obj):
 # --- functions ----------------------------------------------------------------------------------------------
 
 
-def picture(image, sizes="100vw", alt="", loading="lazy", fetchpriority=""):
-    """A `<picture>` with WebP and JPEG srcsets and intrinsic size, or nothing when the image has no file yet."""
-    shown = image.picture if image else None
+def picture(image, sizes="100vw", alt="", loading="lazy", fetchpriority="", crop=""):
+    """
+    A `<picture>` with WebP and JPEG srcsets and intrinsic size, or nothing when the image has no file yet; `crop`
+    ("16:9", "1:1") shows the teaser crop cut around the picture's focal point.
+    """
+    shown = (image.picture_of(crop) if crop else image.picture) if image else None
     if not shown:
         return ""
     # Every value is escaped where it is put (a page prints many of these; string formatting of Markup is slower).

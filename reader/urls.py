@@ -22,5 +22,9 @@ urlpatterns = [
     path("category/<str:slug>/feed/rss/", cached(feeds.CategoryFeed()), name="category_feed"),
     path("topic/<str:slug>/", cached(views.TopicView.as_view(), LISTING), name="topic"),
     path("topic/<str:slug>/feed/rss/", cached(feeds.TopicFeed()), name="topic_feed"),
+    # Previews are never cached: they show versions readers may not see, to whoever may see them. Before the
+    # article pattern, which would read "preview" as a slug.
+    path("preview/a-<int:pk>/", views.ArticlePreviewView.as_view(), name="preview"),
+    path("preview/<str:token>/", views.SharedPreviewView.as_view(), name="shared_preview"),
     path("<str:slug>/a-<int:pk>/", cached(views.ArticleDetailView.as_view()), name="article"),
 ]

@@ -5,13 +5,19 @@ for the page cache, each reading only the columns it prints and a fixed number o
 
 from urllib.parse import unquote, urlencode
 
+from csp.constants import SELF
+from csp.decorators import csp_replace
+from django.core import signing
 from django.db.models import OuterRef, Prefetch
 from django.db.models.functions import Now
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.decorators import method_decorator
 from django.utils.translation import get_language
+from django.views.decorators.cache import never_cache
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
 from django_filters.views import FilterView
@@ -82,9 +88,14 @@ class PublishedMixin:
         return Article.objects.published(language).latest_first(language).cards(language)
 
 
+def corrections_of(language):
+    """The dated corrections of the article in the outer query, in one language, oldest first."""
+    return Correction.objects.filter(article=OuterRef("pk"), language=language).order_by("created_at", "pk")
+
+
 def page_query(language):
     """One language's article page query: the article and everything its page shows (`for_page`), by id."""
-    corrections = Correction.objects.filter(article=OuterRef("pk"), language=language).order_by("created_at", "pk")
+    corrections = corrections_of(language)
     return PreparedQuery(
         lambda pk: (
             Article.objects.published(language, now=Now())
@@ -131,6 +142,7 @@ class ArticleDetailView(DependencyKeysMixin, DetailView):
         og_image = lead.image.picture.get("widest") if lead and lead.image.picture else None
         categories = [category for category in article.shown_categories if category.display_name(language)]
         context.update(
+            shown_published_at=article.published_at_in(language),
             lead=lead,
             sections=presentation.body_sections(article, language),
             credit_line=article.credit_line(language),
@@ -141,7 +153,7 @@ class ArticleDetailView(DependencyKeysMixin, DetailView):
             canonical_url=absolute(article.get_absolute_url(language)),
             # Only published versions are alternates, and every one of them lists all the others: reciprocal.
             absolute_alternates={code: absolute(article.get_absolute_url(code)) for code in published},
-            x_default_url=absolute(article.get_absolute_url(published[0])),
+            x_default_url=absolute(article.get_absolute_url(published[0])) if published else None,
             translations={code: article.get_absolute_url(code) for code in published if code != language},
             short_url=absolute(article.short_link()),
             og_image={"url": absolute(og_image.url), "width": og_image.width, "height": og_image.height}
@@ -167,6 +179,98 @@ class ArticleDetailView(DependencyKeysMixin, DetailView):
             *(dependencies.source(source.pk) for source in article.shown_sources),
             *(dependencies.article(other.pk, language) for other in context["related"]),
         }
+
+
+# Framed only by our own pages (the admin's side-by-side preview): X-Frame-Options and the CSP say the same.
+@method_decorator([never_cache, xframe_options_sameorigin, csp_replace({"frame-ancestors": [SELF]})], name="dispatch")
+class ArticlePreviewView(ArticleDetailView):
+    """
+    Any language version in any state, in the article page's own template, with a banner saying it is a preview, its
+    state and when it goes live. Staff only: anyone else gets the 404 a draft gets. Never cached (not by us, not by
+    a browser or CDN), never indexed, listed in no feed or sitemap (those read only published versions), and shown
+    in a frame only on our own pages (the admin's side-by-side preview).
+    """
+
+    def may_preview(self):
+        user = self.request.user
+        return user.is_active and user.is_staff and user.has_perm("articles.view_article")
+
+    def get_object(self, queryset=None):
+        # What the page shows, without the "published" filter: a preview shows the version as it stands. Not the
+        # prepared query of the public page: previews are few, and read a version whatever its state.
+        language = get_language()
+        article = (
+            Article.objects.for_page(language)
+            .annotate(correction_rows=JSONRows(corrections_of(language), "created_at", "text"))
+            .filter(pk=self.article_pk())
+            .first()
+        )
+        if article is None:
+            raise Http404
+        return article
+
+    def article_pk(self):
+        return self.kwargs["pk"]
+
+    def dependency_keys(self, context):
+        return set()  # never cached: nothing to renew
+
+    def get(self, request, *args, **kwargs):
+        if not self.may_preview():
+            raise Http404
+        self.object = self.get_object()
+        if not self.object.has_language(get_language()):
+            raise Http404
+        response = self.render_to_response(self.get_context_data(object=self.object))
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        return response
+
+    def preview_link(self, language):
+        return self.object.get_preview_url(language)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        article, language = self.object, get_language()
+        state = article.version_state(language)
+        context.update(
+            preview={
+                "state": state,
+                "language": language,
+                "goes_live": languages.newsroom_time(state.goes_live_at),
+                "admin_url": self.admin_url(),
+            },
+            shown_published_at=article.published_at_in(language) or state.goes_live_at or timezone.now(),
+            # The language switch leads to the other versions' previews, whatever their state.
+            translations={
+                code: self.preview_link(code)
+                for code in languages.CODES
+                if code != language and article.has_language(code)
+            },
+        )
+        return context
+
+    def admin_url(self):
+        return reverse("admin:articles_article_change", args=[self.object.pk])
+
+
+class SharedPreviewView(ArticlePreviewView):
+    """The same preview for someone without an account, through a signed link that expires; read-only (GET)."""
+
+    def may_preview(self):
+        try:
+            return Article.pk_from_preview_token(self.kwargs["token"]) is not None
+        except signing.BadSignature:
+            return False
+
+    def article_pk(self):
+        return Article.pk_from_preview_token(self.kwargs["token"])
+
+    def preview_link(self, language):
+        with translation.override(language):
+            return reverse("reader:shared_preview", kwargs={"token": self.kwargs["token"]})
+
+    def admin_url(self):
+        return None  # the colleague has no account: no way into the admin from here
 
 
 class HomeView(DependencyKeysMixin, PublishedMixin, ReaderPaginationMixin, ListView):

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from articles.models import Article
 from tests.factories import make_article, make_user
-from workflow.models import EditLock
+from workflow.models import EditLock, EditPresence
 from workflow.transitions import WORKFLOW
 
 
@@ -122,10 +122,54 @@ class EditLockTests(TestCase):
         self.client.force_login(self.anna)
         self.assertEqual(self.client.post(lock_url).json()["mine"], True)
         self.client.force_login(self.omar)
-        self.assertEqual(self.client.post(lock_url).json(), {"mine": False, "holder": "anna"})
+        self.assertEqual(self.client.post(lock_url).json(), {"mine": False, "holder": "anna", "others": ["anna"]})
         self.assertEqual(self.client.get(lock_url).status_code, 405)
 
     def test_save_and_leave_releases_the_lock(self):
         self.client.force_login(self.anna)
         self.client.post(self.change_url(), form_data(self.client, self.article, headline_de="Fertig"))
         self.assertFalse(EditLock.objects.exists())
+
+
+class PresenceTests(TestCase):
+    """The change page lists everyone who has the article open, kept by each open page's heartbeat."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.anna = make_user("anna", "editor", first_name="Anna", last_name="Berg")
+        cls.omar = make_user("omar", "editor")
+        cls.reporter = make_user("rita", "reporter")
+        cls.article = make_article(publish=["de"])
+
+    def lock_url(self):
+        return reverse("admin:articles_article_lock", args=[self.article.pk])
+
+    def test_the_change_page_lists_who_else_has_it_open(self):
+        self.client.force_login(self.anna)
+        self.client.get(reverse("admin:articles_article_change", args=[self.article.pk]))
+        self.client.force_login(self.omar)
+        response = self.client.get(reverse("admin:articles_article_change", args=[self.article.pk]))
+        self.assertEqual(response.context["also_open"], ["Anna Berg"])
+        self.assertContains(response, "<bdi>Anna Berg</bdi>")
+
+    def test_readers_without_change_permission_are_listed_but_take_no_lock(self):
+        # The reporter may look at the live article but not change it.
+        self.client.force_login(self.reporter)
+        answer = self.client.post(self.lock_url()).json()
+        self.assertEqual(answer, {"mine": False, "holder": "", "others": []})
+        self.assertFalse(EditLock.objects.exists())
+        self.assertEqual(EditPresence.others(self.article, self.anna), ["rita"])
+
+    def test_leaving_and_going_quiet_take_an_editor_off_the_list(self):
+        EditPresence.seen(self.article, self.anna)
+        EditPresence.seen(self.article, self.reporter, now=timezone.now() - timedelta(minutes=1))
+        self.assertEqual(EditPresence.others(self.article, self.omar), ["Anna Berg"])
+        self.client.force_login(self.anna)
+        self.assertEqual(self.client.post(self.lock_url(), {"leave": "1"}).json(), {"left": True})
+        self.assertEqual(EditPresence.others(self.article, self.omar), [])
+
+    def test_heartbeat_is_at_most_fifteen_seconds(self):
+        self.client.force_login(self.anna)
+        response = self.client.get(reverse("admin:articles_article_change", args=[self.article.pk]))
+        self.assertLessEqual(response.context["heartbeat_seconds"], 15)
+        self.assertContains(response, f'data-heartbeat-seconds="{response.context["heartbeat_seconds"]}"')

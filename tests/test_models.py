@@ -1,8 +1,9 @@
 """Articles, their language versions, sources, categories and images."""
 
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import TestCase, override_settings
@@ -140,6 +141,95 @@ class ImageValidationTests(TestCase):
         second = make_image(with_file=True)
         self.assertEqual(first.content_hash, second.content_hash)
         self.assertEqual(len(first.content_hash), 64)
+
+
+@override_settings(TIME_ZONE="Europe/Berlin")
+class VersionStateTests(TestCase):
+    """What the desk shows of a language version: its state and the time that matters, in the newsroom's zone."""
+
+    def setUp(self):
+        self.now = datetime(2026, 7, 1, 8, 0, tzinfo=UTC)
+
+    def state(self, article, language="de"):
+        return article.version_state(language, now=self.now)
+
+    def test_missing_draft_review_and_unpublished(self):
+        article = make_article(languages=["ar"])
+        self.assertEqual(self.state(article).key, "missing")
+        self.assertEqual(self.state(article, "ar").key, "draft")
+        article.status_ar = Status.REVIEW
+        self.assertEqual(str(self.state(article, "ar")), "In review")
+
+    def test_scheduled_says_for_when_and_when_it_goes_live(self):
+        article = make_article()
+        article.set_status("de", Status.SCHEDULED, scheduled_at=self.now + timedelta(hours=2))
+        state = self.state(article)
+        self.assertEqual((state.key, str(state)), ("scheduled", "scheduled for July 1, 2026, 12:00 CEST"))
+        self.assertEqual(state.goes_live_at, self.now + timedelta(hours=2))
+
+    def test_a_live_version_under_embargo_is_embargoed_until_then(self):
+        article = make_article(publish=["de"], embargoed_until=self.now + timedelta(days=1))
+        article.published_at_de = self.now - timedelta(days=1)
+        state = self.state(article)
+        self.assertEqual((state.key, state.label), ("embargoed", "embargoed until July 2, 2026, 10:00 CEST"))
+        self.assertEqual(state.goes_live_at, self.now + timedelta(days=1))
+        self.assertFalse(state.is_live)
+
+    def test_an_embargo_later_than_the_schedule_is_noted(self):
+        article = make_article(embargoed_until=self.now + timedelta(hours=5))
+        article.set_status("de", Status.SCHEDULED, scheduled_at=self.now + timedelta(hours=2))
+        state = self.state(article)
+        self.assertEqual(state.notes, ("embargoed until July 1, 2026, 15:00 CEST",))
+        self.assertEqual(state.goes_live_at, self.now + timedelta(hours=5))
+
+    def test_live_with_an_expiry_and_expired(self):
+        article = make_article(publish=["de"], expires_at=self.now + timedelta(hours=1))
+        article.published_at_de = self.now - timedelta(days=1)
+        self.assertEqual(str(self.state(article)), "Published · expires July 1, 2026, 11:00 CEST")
+        self.assertTrue(self.state(article).is_live)
+        article.expires_at = self.now - timedelta(hours=1)
+        self.assertEqual(self.state(article).label, "expired July 1, 2026, 09:00 CEST")
+
+
+class DeskQueryTests(TestCase):
+    """The desk overview's lines as conditions: what each counts, all counted in one query."""
+
+    def test_each_line_counts_its_versions(self):
+        now = timezone.now()
+        review = make_article(languages=["de"])
+        review.status_de = Status.REVIEW
+        review.save()
+        soon = make_article()
+        soon.set_status("ar", Status.SCHEDULED, scheduled_at=now + timedelta(hours=3))
+        soon.save()
+        later = make_article()
+        later.set_status("ar", Status.SCHEDULED, scheduled_at=now + timedelta(days=3))
+        later.save()
+        make_article(publish=["de"], embargoed_until=now + timedelta(hours=2))
+        make_article(publish=["ar", "de"], expires_at=now + timedelta(hours=5))
+        with self.assertNumQueries(1):
+            counts = Article.objects.desk_counts(now)
+        self.assertEqual(counts[("de", "review")], 1)
+        self.assertEqual(counts[("ar", "scheduled")], 1)
+        self.assertEqual(counts[("de", "embargoed")], 1)
+        self.assertEqual(counts[("ar", "expiring")], 1)
+        self.assertEqual(counts[("ar", "published_today")], 1)
+        self.assertEqual(counts[("de", "published_today")], 1)  # the embargoed one is not visible
+        self.assertEqual(counts[("ar", "missing")], 1)
+        self.assertEqual(counts[("de", "missing")], 0)
+        self.assertEqual(list(Article.objects.desk("scheduled", "ar", now)), [soon])
+
+
+class PreviewLinkTests(TestCase):
+    def test_shared_preview_tokens_open_only_their_article_and_expire(self):
+        article = make_article()
+        url = article.get_shared_preview_url("de")
+        token = url.rstrip("/").rsplit("/", 1)[1]
+        self.assertEqual(Article.pk_from_preview_token(token), article.pk)
+        with self.assertRaises(signing.BadSignature):
+            Article.pk_from_preview_token(signing.dumps({"article": article.pk}, salt="another.salt"))
+        with override_settings(PREVIEW_LINK_MAX_AGE=-1), self.assertRaises(signing.SignatureExpired):
+            Article.pk_from_preview_token(token)
 
 
 class WhoMayChangeTests(TestCase):

@@ -3,11 +3,13 @@
 import threading
 from datetime import timedelta
 from io import StringIO
+from pathlib import Path
 from unittest import skipUnless
 
+from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.core.management import call_command
-from django.db import connection, connections
+from django.db import OperationalError, connection, connections
 from django.test import TestCase, TransactionTestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -15,6 +17,7 @@ from django.utils import timezone
 
 from articles.models import Article, Status
 from tests.factories import make_article, make_category, make_source, make_user
+from workflow.management.commands.publish_scheduled import Command
 from workflow.models import JobRun
 from workflow.transitions import WORKFLOW
 
@@ -137,6 +140,49 @@ class ConcurrentRunsTests(TransactionTestCase):
         self.assertEqual(len(set(done)), 24, "a language version was published twice")
         self.assertEqual(Article.objects.published("ar").count(), 12)
         self.assertEqual(Article.objects.published("de").count(), 12)
+
+
+class DevelopmentLoopTests(TestCase):
+    """`publish_scheduled --every N`: what `make run` starts beside the server, so due versions go live there."""
+
+    def test_each_run_publishes_what_has_come_due_since(self):
+        article = make_article(headline_de="Gleich")
+        schedule(article, "de", timezone.now() + timedelta(hours=1))
+        waits = []
+
+        def sleep(seconds):
+            # Between the two runs the scheduled time comes (as it would during the wait).
+            waits.append(seconds)
+            Article.objects.filter(pk=article.pk).update(scheduled_at_de=timezone.now() - timedelta(seconds=1))
+
+        command = Command(stdout=StringIO(), stderr=StringIO())
+        command.loop(30, verbosity=0, sleep=sleep, times=2)
+        article.refresh_from_db()
+        self.assertEqual(article.status_de, Status.PUBLISHED)
+        self.assertEqual(waits, [30])
+        self.assertTrue(JobRun.objects.filter(name=JobRun.SCHEDULER).exists())
+
+    def test_a_failed_run_is_reported_and_the_loop_goes_on(self):
+        err = StringIO()
+        command = Command(stdout=StringIO(), stderr=err)
+        runs = []
+
+        def run_once(**options):
+            runs.append(options)
+            if len(runs) == 1:
+                raise OperationalError("database is locked")
+
+        command.run_once = run_once
+        command.loop(5, sleep=lambda seconds: None, times=3)
+        self.assertEqual(len(runs), 3)
+        self.assertIn("database is locked", err.getvalue())
+
+    def test_make_run_starts_it_beside_the_server(self):
+        makefile = (Path(settings.BASE_DIR) / "Makefile").read_text()
+        run_target = makefile.split("\nrun:", 1)[1].split("\n\n", 1)[0]
+        self.assertIn("publish_scheduled --every $(SCHEDULER_SECONDS)", run_target)
+        self.assertIn("trap 'kill $$scheduler", run_target)
+        self.assertLess(run_target.index("publish_scheduled --every"), run_target.index("runserver"))
 
 
 class QueryBudgetTests(TestCase):

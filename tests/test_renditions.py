@@ -3,6 +3,7 @@
 import io
 from io import StringIO
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import TestCase
 from PIL import Image as PILImage
@@ -51,7 +52,7 @@ class ImageRenditionTests(TestCase):
         image.save()
         made = {(rendition.width, rendition.format) for rendition in image.get_renditions()}
         self.assertEqual(made, {(width, fmt) for width in (320, 640, 960, 1000) for fmt in ("webp", "jpeg")})
-        rendition = Rendition.objects.get(image=image, width=320, format="webp")
+        rendition = Rendition.objects.get(image=image, crop="", width=320, format="webp")
         self.assertEqual(rendition.height, 160)
         with rendition.file.open("rb") as file, PILImage.open(file) as decoded:
             self.assertEqual((decoded.format, decoded.size), ("WEBP", (320, 160)))
@@ -71,9 +72,11 @@ class ImageRenditionTests(TestCase):
     def test_ensure_renditions_only_fills_gaps(self):
         image = make_image(with_file=True)
         Rendition.objects.filter(image=image, format="webp").delete()
+        kept = set(Rendition.objects.filter(image=image).values_list("pk", flat=True))
         image = Image.objects.get(pk=image.pk)
-        self.assertEqual(len(image.ensure_renditions()), 2)
-        self.assertEqual(Rendition.objects.filter(image=image).count(), 2)
+        # The whole picture and the two teaser crops, each in both formats; the JPEGs were kept as they were.
+        self.assertEqual(len(image.ensure_renditions()), 6)
+        self.assertLessEqual(kept, set(Rendition.objects.filter(image=image).values_list("pk", flat=True)))
 
     def test_new_file_replaces_renditions(self):
         image = make_image(with_file=True)
@@ -90,8 +93,8 @@ class RebuildRenditionsCommandTests(TestCase):
         Rendition.objects.all().delete()
         out = StringIO()
         call_command("rebuild_renditions", stdout=out)
-        self.assertEqual(Rendition.objects.filter(image=image).count(), 2)
-        self.assertIn("1 image(s) checked, 2 rendition(s) made, 0 failed", out.getvalue())
+        self.assertEqual(Rendition.objects.filter(image=image).count(), 6)
+        self.assertIn("1 image(s) checked, 6 rendition(s) made, 0 failed", out.getvalue())
 
     def test_dry_run_writes_nothing(self):
         make_image(with_file=True)
@@ -106,5 +109,76 @@ class RebuildRenditionsCommandTests(TestCase):
         before = set(Rendition.objects.values_list("pk", flat=True))
         call_command("rebuild_renditions", "--force", stdout=StringIO())
         after = set(Rendition.objects.values_list("pk", flat=True))
-        self.assertEqual(len(after), 2)
+        self.assertEqual(len(after), 6)
         self.assertFalse(before & after)
+
+
+class CropTests(TestCase):
+    def test_crop_box_is_the_largest_box_of_the_ratio(self):
+        self.assertEqual(renditions.crop_box((1600, 1200), (16, 9)), (0, 150, 1600, 1050))
+        self.assertEqual(renditions.crop_box((1600, 1200), (1, 1)), (200, 0, 1400, 1200))
+
+    def test_crop_box_centres_on_the_focal_point_within_the_edges(self):
+        # A subject at the far left: the square starts at the left edge rather than outside the picture.
+        self.assertEqual(renditions.crop_box((1600, 1200), (1, 1), focus=(0.05, 0.5)), (0, 0, 1200, 1200))
+        self.assertEqual(renditions.crop_box((1600, 1200), (1, 1), focus=(0.6, 0.5)), (360, 0, 1560, 1200))
+        # A tall picture: the wide crop stands around the subject, or as near it as the bottom edge allows.
+        self.assertEqual(renditions.crop_box((900, 1600), (16, 9), focus=(0.5, 0.5)), (0, 547, 900, 1053))
+        self.assertEqual(renditions.crop_box((900, 1600), (16, 9), focus=(0.5, 0.9)), (0, 1094, 900, 1600))
+
+    def test_crop_to_ratio_keeps_the_focal_pixel(self):
+        picture = PILImage.new("RGB", (400, 300), (0, 0, 0))
+        picture.putpixel((380, 20), (255, 0, 0))
+        cropped = renditions.crop_to_ratio(picture, (1, 1), focus=(0.95, 0.07))
+        self.assertEqual(cropped.size, (300, 300))
+        self.assertIn((255, 0, 0), [cropped.getpixel((x, 20)) for x in range(300)])
+
+    def test_crop_widths_never_upscale(self):
+        self.assertEqual(renditions.crop_widths("16:9", 2000), [320, 640, 960])
+        self.assertEqual(renditions.crop_widths("1:1", 200), [160, 200])
+
+
+@temporary_media()
+class FocalPointTests(TestCase):
+    def crop_of(self, image, crop):
+        rendition = max(Image.objects.get(pk=image.pk).get_renditions(crop), key=lambda r: (r.format, r.width))
+        with rendition.file.open("rb") as file, PILImage.open(file) as decoded:
+            return decoded.convert("RGB").copy()
+
+    def test_teaser_crops_are_made_on_upload(self):
+        image = Image(credit="Newsroom/Test")
+        image.file = picture_upload(width=1200, height=600)
+        image.save()
+        wide = image.get_renditions("16:9")
+        square = image.get_renditions("1:1")
+        self.assertEqual({(r.width, r.height) for r in wide}, {(320, 180), (640, 360), (960, 540)})
+        self.assertEqual({(r.width, r.height) for r in square}, {(160, 160), (320, 320)})
+        self.assertEqual(image.picture_of("16:9")["width"], 960)
+
+    def test_moving_the_focal_point_cuts_the_crops_again(self):
+        left_red = PILImage.new("RGB", (1200, 600), (0, 0, 255))
+        left_red.paste((255, 0, 0), (0, 0, 300, 600))
+        buffer = io.BytesIO()
+        left_red.save(buffer, format="PNG")
+        image = Image(credit="Newsroom/Test")
+        image.file = SimpleUploadedFile("left.png", buffer.getvalue(), content_type="image/png")
+        image.save()
+        originals = {r.pk for r in image.get_renditions()}
+        self.assertGreater(self.crop_of(image, "1:1").getpixel((5, 100))[2], 200)  # centred: blue at the left
+        image = Image.objects.get(pk=image.pk)
+        image.focal_x = 0.1
+        image.save()
+        self.assertGreater(self.crop_of(image, "1:1").getpixel((5, 100))[0], 200)  # moved: red at the left
+        self.assertEqual({r.pk for r in Image.objects.get(pk=image.pk).get_renditions()}, originals)
+
+    def test_thumbnail_is_a_rendition_never_the_original(self):
+        image = make_image(with_file=True)
+        image = Image.objects.prefetch_related("renditions").get(pk=image.pk)
+        self.assertEqual(image.thumbnail.crop, "1:1")
+        self.assertNotEqual(image.thumbnail.file.url, image.file.url)
+        self.assertIsNone(make_image().thumbnail)
+
+    def test_stored_copy_of_finds_the_same_content(self):
+        image = make_image(with_file=True)
+        self.assertEqual(Image.stored_copy_of(picture_upload(name="again.jpg")), image)
+        self.assertIsNone(Image.stored_copy_of(picture_upload(color=(1, 2, 3))))

@@ -1,10 +1,17 @@
 """Revisions: every admin save keeps one; two can be compared per language and one restored."""
 
-from django.test import TestCase
-from django.urls import reverse
+import json
+from datetime import UTC, datetime
 
+import reversion
+from django.test import TestCase, override_settings
+from django.urls import reverse
+from lxml import html as lxml_html
+
+from articles import languages
 from articles.models import Article, Status
-from tests.factories import make_article, make_user
+from interchange import writer
+from tests.factories import make_article, make_source, make_user
 from workflow import revisions
 from workflow.transitions import WORKFLOW
 
@@ -51,8 +58,8 @@ class RevisionTests(TestCase):
         self.assertNotContains(response, "<script>alert")
         german = [s for s in response.context["sections"] if s["code"] == "de"][0]
         arabic = [s for s in response.context["sections"] if s["code"] == "ar"][0]
-        self.assertEqual([str(label) for label, _table in german["rows"]], ["headline"])
-        self.assertEqual(arabic["rows"], [])
+        self.assertEqual([str(change["label"]) for change in german["changes"]], ["headline"])
+        self.assertEqual(arabic["changes"], [])
 
     def test_compare_without_choice_explains(self):
         article = make_article()
@@ -91,3 +98,118 @@ class RevisionTests(TestCase):
         self.client.force_login(make_user("reporter", "reporter"))
         response = self.client.post(reverse("admin:articles_article_revision", args=[article.pk, version.pk]))
         self.assertEqual(response.status_code, 403)
+
+
+class ReadableCompareTests(TestCase):
+    """The compare page as an editor reads it: words highlighted, local times, no internal values."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.editor = make_user("editor", "editor")
+
+    def setUp(self):
+        self.client.force_login(self.editor)
+
+    def revise(self, article, **changes):
+        with reversion.create_revision():
+            reversion.set_user(self.editor)
+            for name, value in changes.items():
+                setattr(article, name, value)
+            article.save()
+        return revisions.versions_of(article).first()
+
+    def compare_page(self, article, old, new):
+        return self.client.get(reverse("admin:articles_article_compare", args=[article.pk]), {"a": old.pk, "b": new.pk})
+
+    def test_an_inserted_arabic_word_is_highlighted_in_the_right_to_left_column(self):
+        article = make_article()
+        old = self.revise(article, body_ar="<p>قالت الوزارة إن الاجتماع انتهى.</p><p>فقرة ثانية.</p>")
+        new = self.revise(article, body_ar="<p>قالت الوزارة اليوم إن الاجتماع انتهى.</p><p>فقرة ثانية.</p>")
+        response = self.compare_page(article, old, new)
+        page = lxml_html.fromstring(response.content.decode())
+        inserted = page.xpath('//td[@lang="ar"][@dir="rtl"]/ins')
+        self.assertEqual([element.text.strip() for element in inserted], ["اليوم"])
+        self.assertEqual(page.xpath('//td[@lang="ar"]/del'), [])
+        # The unchanged second paragraph is its own row, shown but not marked.
+        unchanged = page.xpath('//tr[@class="diff-same"]/td[@lang="ar"]')
+        self.assertEqual({cell.text_content() for cell in unchanged}, {"فقرة ثانية."})
+
+    def test_columns_stay_on_the_same_side_in_both_languages(self):
+        article = make_article()
+        old = self.revise(article, headline_ar="عنوان قديم", headline_de="Alter Titel")
+        new = self.revise(article, headline_ar="عنوان جديد", headline_de="Neuer Titel")
+        page = lxml_html.fromstring(self.compare_page(article, old, new).content.decode())
+        for table in page.xpath('//table[@class="text-diff"]'):
+            # The table follows the admin's direction; only the cells carry the text's.
+            self.assertIsNone(table.get("dir"))
+            self.assertTrue(table.xpath("thead/tr/th")[0].text.startswith("Before"))
+
+    @override_settings(TIME_ZONE="Europe/Berlin")
+    def test_times_are_the_newsrooms_and_states_are_labels(self):
+        article = make_article()
+        old = self.revise(article, import_state={"de": {"fingerprint": "a"}})
+        when = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
+        new = self.revise(article, status_de=Status.SCHEDULED, scheduled_at_de=when, import_state={"de": {"x": 1}})
+        response = self.compare_page(article, old, new)
+        text = lxml_html.fromstring(response.content.decode()).text_content()
+        self.assertIn("14:00 CEST", text)
+        self.assertNotIn("12:00", text)
+        self.assertIn("Scheduled", text)
+        self.assertNotIn("scheduled_at", text)
+        self.assertNotIn("fingerprint", text)
+        self.assertNotIn("import", text.lower().replace("important", ""))
+
+    def test_the_agency_version_is_a_revision_that_says_so(self):
+        dpa = make_source("dpa", "د ب أ", "dpa")
+        article = make_article(languages=["de"], sources=[dpa])
+        # What the writer does for every imported item (fix-import-permissions): one revision per item.
+        with reversion.create_revision():
+            article.import_state = {"de": {"fingerprint": "f1", "version": "3"}}
+            article.save()
+        self.revise(article, headline_de="Vom Desk bearbeitet")
+        response = self.client.get(reverse("admin:articles_article_history", args=[article.pk]))
+        rows = lxml_html.fromstring(response.content.decode()).xpath('//tr[@class="revision-received"]')
+        self.assertEqual(len(rows), 1)
+        self.assertIn("received from dpa, version 3 (German)", rows[0].text_content())
+
+
+class AgencyRevisionTests(TestCase):
+    """The version received from the agency is the first revision, and the history says so."""
+
+    item = {
+        "uri": "urn:newsml:dpa.com:20260312:260312-99-7",
+        "version": "3",
+        "versioncreated": "2026-03-12T09:30:00+01:00",
+        "language": "de",
+        "headlines": [{"role": "main", "value": "Neuer Radweg am Rhein"}],
+        "descriptions": [{"role": "summary", "value": "Die Stadt baut."}],
+        "bodies": [{"role": "main", "contenttype": "text/html", "value": "<p>Erster Absatz.</p>"}],
+        "infosources": [{"name": "dpa"}],
+    }
+
+    def test_the_imported_version_is_the_first_revision_and_compares_with_the_editors(self):
+        make_source("dpa", "د ب أ", "dpa")
+        editor = make_user("editor", "editor")
+        [outcome] = writer.import_data("dpa.json", json.dumps(self.item).encode(), user=editor)
+        article = outcome.article
+        with reversion.create_revision():
+            reversion.set_user(editor)
+            article.refresh_from_db()
+            article.body_de = "<p>Erster Absatz, vom Desk ergänzt.</p>"
+            article.save()
+        versions = list(revisions.versions_of(article))
+        self.assertEqual(len(versions), 2)
+        received = revisions.agency_versions(versions)
+        self.assertEqual(received, {versions[1].pk: f"received from dpa, version 3 ({name('de')})"})
+        self.client.force_login(editor)
+        history = self.client.get(reverse("admin:articles_article_history", args=[article.pk]))
+        self.assertContains(history, "received from dpa, version 3")
+        compare = self.client.get(
+            reverse("admin:articles_article_compare", args=[article.pk]), {"a": versions[1].pk, "b": versions[0].pk}
+        )
+        page = lxml_html.fromstring(compare.content.decode())
+        self.assertEqual([ins.text.strip() for ins in page.xpath('//td[@lang="de"]/ins')], [", vom Desk ergänzt"])
+
+
+def name(code):
+    return str(languages.name(code))

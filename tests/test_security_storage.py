@@ -141,10 +141,11 @@ class ObjectStoreTests(TestCase):
         image.save()
         keys = self.keys("media/")
         self.assertIn(f"media/{image.file.name}", keys)
-        self.assertEqual(len([key for key in keys if key.startswith("media/renditions/")]), 6)
+        # Three widths of the whole picture and two of each teaser crop (16:9, 1:1), in two formats each.
+        self.assertEqual(len([key for key in keys if key.startswith("media/renditions/")]), 14)
         self.assertTrue(image.picture["src"].startswith("https://newsroom-test.s3.amazonaws.com/media/renditions/"))
         image.rebuild_renditions()
-        self.assertEqual(len(self.keys("media/renditions/")), 6)
+        self.assertEqual(len(self.keys("media/renditions/")), 14)
 
     def test_an_import_preview_staged_in_the_store_is_read_back_from_it(self):
         token = staging.stage([SimpleUploadedFile("item.txt", b"agency copy")])

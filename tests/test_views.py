@@ -4,7 +4,7 @@ import json
 import re
 from unittest import mock, skipUnless
 
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Permission, User
 from django.core.cache import cache
 from django.db import connection
 from django.template import loader
@@ -460,6 +460,110 @@ class CorrectionOnPageTests(TestCase):
         self.assertContains(response, 'class="corrections"')
         self.assertContains(response, "صُحّح اسم المدينة.")
         self.assertNotContains(self.client.get(article.get_absolute_url("de")), 'class="corrections"')
+
+
+class PreviewTests(TestCase):
+    """Previews: any version in any state for staff, 404 for everyone else, never cached, never indexed."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.editor = User.objects.create_user("desk", password="pw", is_staff=True)
+        cls.editor.user_permissions.add(Permission.objects.get(codename="view_article"))
+        cls.reader = User.objects.create_user("reader", password="pw")
+        cls.draft = make_article(headline_de="Entwurf für morgen", publish=["ar"])
+
+    def setUp(self):
+        cache.clear()
+
+    def preview_url(self, language="de", article=None):
+        return (article or self.draft).get_preview_url(language)
+
+    def test_anonymous_and_non_staff_get_404_like_a_draft(self):
+        self.assertEqual(self.client.get(self.preview_url()).status_code, 404)
+        self.client.force_login(self.reader)
+        self.assertEqual(self.client.get(self.preview_url()).status_code, 404)
+        self.assertEqual(self.client.get(self.draft.get_absolute_url("de")).status_code, 404)
+
+    def test_staff_see_the_draft_in_the_page_template_with_a_banner(self):
+        self.client.force_login(self.editor)
+        response = self.client.get(self.preview_url())
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, '<article class="article">')  # the article page's own template
+        page = lxml_html.fromstring(response.content.decode())
+        self.assertEqual(page.xpath("//h1")[0].text_content(), "Entwurf für morgen")
+        banner = page.xpath('//div[@class="preview-banner"]')[0].text_content()
+        self.assertIn(ui("Draft", "de"), banner)
+        self.assertIn(reverse("admin:articles_article_change", args=[self.draft.pk]), response.content.decode())
+        self.assertEqual(page.xpath('//meta[@name="robots"]/@content'), ["noindex, nofollow"])
+        self.assertEqual(response["X-Robots-Tag"], "noindex, nofollow")
+
+    def test_never_cached_anywhere(self):
+        self.client.force_login(self.editor)
+        response = self.client.get(self.preview_url())
+        cache_control = response["Cache-Control"]
+        for directive in ("no-cache", "no-store", "private"):
+            self.assertIn(directive, cache_control)
+        self.assertNotIn("ETag", response)
+        # A change shows at once: nothing kept the first rendering.
+        Article.objects.filter(pk=self.draft.pk).update(headline_de="Geänderter Entwurf")
+        self.assertContains(self.client.get(self.preview_url()), "Geänderter Entwurf")
+        self.client.logout()
+        self.assertEqual(self.client.get(self.preview_url()).status_code, 404)
+
+    def test_banner_says_when_a_scheduled_or_embargoed_version_goes_live(self):
+        when = timezone.now() + timezone.timedelta(days=2)
+        article = make_article(publish=["de"], embargoed_until=when)
+        self.client.force_login(self.editor)
+        with translation.override("de"):
+            response = self.client.get(self.preview_url("de", article))
+        banner = lxml_html.fromstring(response.content.decode()).xpath('//div[@class="preview-banner"]')[0]
+        self.assertIn(ui("embargoed until %(time)s", "de").split("%")[0].strip(), banner.text_content())
+        self.assertIn(timezone.localtime(when).strftime("%H:%M"), banner.text_content())
+
+    def test_a_missing_version_has_no_preview(self):
+        self.client.force_login(self.editor)
+        article = make_article(languages=["ar"])
+        self.assertEqual(self.client.get(self.preview_url("de", article)).status_code, 404)
+
+    def test_language_switch_leads_to_the_other_preview(self):
+        self.client.force_login(self.editor)
+        page = lxml_html.fromstring(self.client.get(self.preview_url("ar")).content.decode())
+        self.assertEqual(page.xpath('//a[@class="language-switch"]/@href'), [self.preview_url("de")])
+
+    def test_shared_link_opens_without_an_account_read_only_and_expires(self):
+        url = self.draft.get_shared_preview_url("de")
+        response = self.client.get(url)
+        self.assertContains(response, "Entwurf für morgen")
+        self.assertNotContains(response, reverse("admin:articles_article_change", args=[self.draft.pk]))
+        self.assertIn("no-store", response["Cache-Control"])
+        self.assertEqual(self.client.post(url).status_code, 405)
+        self.assertEqual(self.client.get(url.replace("preview/", "preview/x")).status_code, 404)
+        with override_settings(PREVIEW_LINK_MAX_AGE=-1):
+            self.assertEqual(self.client.get(url).status_code, 404)
+
+    def test_previews_are_in_no_sitemap_or_feed(self):
+        self.client.force_login(self.editor)
+        for name in ("sitemap_index", "news_sitemap", "reader:feed_rss"):
+            with self.subTest(url=name), translation.override("de"):
+                response = self.client.get(reverse(name))
+                content = b"".join(response) if response.streaming else response.content
+                self.assertNotIn(b"preview", content)
+                self.assertNotIn("Entwurf für morgen".encode(), content)
+
+
+@temporary_media()
+class TeaserCropTests(TestCase):
+    def test_cards_show_the_wide_crop_cut_around_the_focal_point(self):
+        cache.clear()
+        article = make_article(publish=["de"], images=1)
+        image = article.captions.get().image
+        image.file = picture_upload(width=1200, height=900)
+        image.save()
+        wide = {rendition.url for rendition in image.get_renditions("16:9")}
+        html = self.client.get("/de/").content.decode()
+        card = lxml_html.fromstring(html).xpath('//li[contains(@class, "card")]//img')[0]
+        self.assertIn(card.get("src"), wide)
+        self.assertEqual(int(card.get("width")) * 9, int(card.get("height")) * 16)
 
 
 class CappedListingTests(TestCase):

@@ -1,10 +1,12 @@
 """The editorial workflow: transitions per language, completeness, warnings, corrections and bulk actions."""
 
-from datetime import datetime, timedelta
+import re
+from datetime import UTC, datetime, timedelta
 from io import StringIO
 from zoneinfo import ZoneInfo
 
 from django.contrib.admin.models import LogEntry
+from django.contrib.messages import constants as message_constants
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.test import TestCase
@@ -15,7 +17,7 @@ from articles import languages
 from articles.models import Article, Status
 from tests.factories import SEED, make_article, make_category, make_image, make_user, needs_seed
 from workflow.forms import ScheduleForm
-from workflow.models import Correction
+from workflow.models import Correction, EditLock
 from workflow.transitions import WORKFLOW
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -251,7 +253,9 @@ class BulkActionTests(TestCase):
         self.assertEqual(self.complete.status_ar, Status.DRAFT)
 
 
-class ChangePageWorkflowTests(TestCase):
+class ChangePageMixin:
+    """An editor at the change page, and the data its form posts as it stands."""
+
     @classmethod
     def setUpTestData(cls):
         cls.editor = make_user("editor", "editor")
@@ -275,6 +279,8 @@ class ChangePageWorkflowTests(TestCase):
         data.update(changes)
         return {k: v for k, v in data.items() if v is not None}
 
+
+class ChangePageWorkflowTests(ChangePageMixin, TestCase):
     def test_panel_shows_actions_missing_and_warnings(self):
         article = make_article(teaser_de="", images=1)
         response = self.client.get(reverse("admin:articles_article_change", args=[article.pk]))
@@ -334,3 +340,102 @@ class ImportPublishTests(TestCase):
         self.assertTrue(published)
         for code in published:
             self.assertEqual(article.missing_fields(code), [])
+
+
+class ExplicitEmbargoTests(ChangePageMixin, TestCase):
+    """An embargo on a live version takes its page down: the editor is told so, with the time, and confirms."""
+
+    def embargo(self, article, when, **extra):
+        local = timezone.localtime(when).strftime("%Y-%m-%dT%H:%M")
+        data = self.form_data(article, embargoed_until=local, **extra)
+        return self.client.post(reverse("admin:articles_article_change", args=[article.pk]), data)
+
+    def test_an_embargo_on_a_live_version_asks_for_confirmation_first(self):
+        article = make_article(publish=["de"])
+        when = timezone.now() + timedelta(days=1)
+        response = self.embargo(article, when)
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, f"The {name('de')} version is live: an embargo until")
+        self.assertContains(response, "takes its page off the site until then")
+        self.assertContains(response, 'type="checkbox" name="confirm_takedown"')
+        article.refresh_from_db()
+        self.assertIsNone(article.embargoed_until)
+        self.assertTrue(article.is_published("de"))
+        self.embargo(article, when, confirm_takedown="on")
+        article.refresh_from_db()
+        self.assertIsNotNone(article.embargoed_until)
+        self.assertFalse(article.is_published("de"))
+
+    def test_no_question_for_drafts_or_an_unchanged_embargo(self):
+        draft = make_article()
+        self.assertEqual(self.embargo(draft, timezone.now() + timedelta(days=1)).status_code, 302)
+        response = self.client.get(reverse("admin:articles_article_change", args=[draft.pk]))
+        self.assertNotContains(response, 'type="checkbox" name="confirm_takedown"')
+
+    def test_panel_and_list_say_embargoed_until_and_expires_in_the_newsrooms_time(self):
+        when = datetime(2099, 7, 1, 10, 0, tzinfo=UTC)
+        article = make_article(publish=["de"], embargoed_until=when, expires_at=when + timedelta(days=1))
+        for url in (
+            reverse("admin:articles_article_change", args=[article.pk]),
+            reverse("admin:articles_article_changelist"),
+        ):
+            with self.subTest(url=url):
+                response = self.client.get(url)
+                self.assertContains(response, "embargoed until")
+                self.assertContains(response, "12:00 CEST")  # 10:00 UTC in Berlin's summer
+                self.assertContains(response, "expires")
+
+
+class PublishFromThePreviewTests(ChangePageMixin, TestCase):
+    def test_publish_all_languages_from_the_change_page(self):
+        article = make_article()
+        data = self.form_data(article, headline_ar="عنوان منقح", _workflow="all:publish")
+        self.client.post(reverse("admin:articles_article_change", args=[article.pk]), data)
+        article.refresh_from_db()
+        self.assertEqual((article.status_ar, article.status_de), (Status.PUBLISHED, Status.PUBLISHED))
+        self.assertEqual(article.headline_ar, "عنوان منقح")
+
+    def test_save_and_preview_keeps_the_lock_and_opens_both_versions(self):
+        article = make_article()
+        data = self.form_data(article, _preview="1")
+        response = self.client.post(reverse("admin:articles_article_change", args=[article.pk]), data)
+        self.assertRedirects(response, reverse("admin:articles_article_preview", args=[article.pk]))
+        self.assertEqual(EditLock.holder(article).user, self.editor)
+        page = self.client.get(response["Location"])
+        frames = [article.get_preview_url(code) for code in ("ar", "de")]
+        for frame in frames:
+            self.assertContains(page, f'src="{frame}"')
+        self.assertContains(page, 'value="all:publish"')
+        self.assertContains(page, "/preview/")
+
+    def test_preview_buttons_publish_and_a_refusal_is_an_error(self):
+        article = make_article(teaser_ar="")
+        url = reverse("admin:articles_article_workflow", args=[article.pk])
+        preview = reverse("admin:articles_article_preview", args=[article.pk])
+        response = self.client.post(url, {"_workflow": "all:publish", "next": preview}, follow=True)
+        self.assertRedirects(response, preview)
+        levels = {str(message): message.level for message in response.context["messages"]}
+        article.refresh_from_db()
+        self.assertEqual((article.status_ar, article.status_de), (Status.DRAFT, Status.PUBLISHED))
+        self.assertEqual(levels[f"Published the {name('de')} version."], message_constants.SUCCESS)
+        refusal = next(text for text in levels if "no teaser" in text)
+        self.assertEqual(levels[refusal], message_constants.ERROR)
+
+    def test_preview_workflow_needs_change_permission_and_post(self):
+        article = make_article(publish=["de"])
+        url = reverse("admin:articles_article_workflow", args=[article.pk])
+        self.assertEqual(self.client.get(url).status_code, 405)
+        reporter = make_user("reporter", "reporter")
+        self.client.force_login(reporter)
+        self.assertEqual(self.client.post(url, {"_workflow": "de:unpublish"}).status_code, 403)
+        article.refresh_from_db()
+        self.assertEqual(article.status_de, Status.PUBLISHED)
+
+    def test_view_on_site_leads_to_the_preview_of_a_version_that_is_not_live(self):
+        draft = make_article()
+        live = make_article(publish=["ar", "de"])
+        for article, expected in ((draft, draft.get_preview_url("ar")), (live, live.get_absolute_url("ar"))):
+            with self.subTest(article=article.pk):
+                response = self.client.get(reverse("admin:articles_article_change", args=[article.pk]))
+                link = re.search(r'href="([^"]+)" class="viewsitelink"', response.content.decode()).group(1)
+                self.assertEqual(link, expected)

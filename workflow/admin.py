@@ -1,18 +1,22 @@
 """
-The editorial desk in the admin: mixins the article admin composes (the publishing panel, the edit lock, revisions,
-bulk actions), each reading the one transition table, and the admin of corrections and scheduler runs.
+The editorial desk in the admin: mixins the article admin composes (the publishing panel, previews, the edit lock and
+who else has the article open, revisions, bulk actions, the desk's list filter), each reading the one transition
+table, and the admin of corrections and scheduler runs.
 """
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import prefetch_related_objects
-from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext, ngettext
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from reversion.admin import VersionAdmin
 
@@ -20,10 +24,21 @@ from articles import admin as articles_admin
 from articles import languages
 from articles.models import Article, TranslationSource
 
-from . import revisions, translations
+from . import desk, revisions, translations
 from .forms import ArticleAdminForm, ScheduleForm, WorkflowActionForm
-from .models import Correction, EditLock, JobRun
+from .models import Correction, EditLock, EditPresence, JobRun
 from .transitions import WORKFLOW, Action
+
+# How often an open change page tells the server it is still open, and learns whether its lock was taken over.
+HEARTBEAT_SECONDS = 10
+ALL_LANGUAGES = "all"
+
+
+def preferred_language(article):
+    """The language version "View on site" and previews open first: the admin's language if the article has it."""
+    current = get_language()
+    present = [code for code in languages.CODES if article.has_language(code)]
+    return current if current in present else (present[0] if present else languages.DEFAULT)
 
 
 class WorkflowPanelMixin:
@@ -35,12 +50,29 @@ class WorkflowPanelMixin:
         form = super().get_form(request, obj, change=change, **kwargs)
         return type(form.__name__, (form,), {"editor": request.user})
 
+    def get_fieldsets(self, request, obj=None):
+        """The publishing panel shows each version's state; the form keeps the embargo, expiry and its confirmation."""
+        fieldsets = []
+        for name, options in super().get_fieldsets(request, obj):
+            fields = [
+                field
+                for field in options["fields"]
+                if not (isinstance(field, tuple) and set(field) & set(revisions.WORKFLOW_FIELDS))
+            ]
+            if ("embargoed_until", "expires_at") in fields:
+                fields.append("confirm_takedown")
+            fieldsets.append((name, {**options, "fields": fields}))
+        return fieldsets
+
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and obj.pk:
             form = context["adminform"].form
+            rows = [self.workflow_row(request, obj, code, form) for code in languages.CODES]
             context.update(
-                workflow=[self.workflow_row(request, obj, code, form) for code in languages.CODES],
+                workflow=rows,
+                publish_all=[row for row in rows if any(t.action == Action.PUBLISH for t in row["actions"])],
                 merge_rows=form.merge_rows(),
+                preview_page_url=reverse("admin:articles_article_preview", args=[obj.pk]),
             )
         return super().render_change_form(request, context, add, change, form_url, obj)
 
@@ -52,10 +84,10 @@ class WorkflowPanelMixin:
         return {
             "code": language,
             "name": languages.name(language),
-            "status": obj.get_status_display_in(language),
+            "state": obj.version_state(language),
             "published_at": obj.published_at_in(language),
-            "scheduled_at": obj.scheduled_at_in(language),
-            "is_live": obj.is_published(language),
+            "preview_url": obj.get_preview_url(language) if obj.has_language(language) else None,
+            "public_url": obj.get_absolute_url(language) if obj.is_published(language) else None,
             "actions": actions,
             "missing": languages.interface().join(missing),
             "warnings": obj.publish_warnings(language) if any(t.needs_complete for t in actions) else [],
@@ -64,35 +96,139 @@ class WorkflowPanelMixin:
             "corrections": obj.corrections.filter(language=language).order_by("created_at"),
         }
 
+    def act(self, request, article, language, action, when=None, note=""):
+        """
+        Take one workflow action on one language version, or on every version that allows it (`all`), and tell the
+        editor what was done; refusals are errors, never a green tick.
+        """
+        chosen = (
+            [
+                code
+                for code in languages.CODES
+                if WORKFLOW[action] in WORKFLOW.available_actions(article, code, request.user)
+            ]
+            if language == ALL_LANGUAGES
+            else [language]
+        )
+        for code in chosen:
+            try:
+                message = WORKFLOW.transition(article, code, action, request.user, when=when, note=note)
+            except (ValidationError, PermissionDenied) as error:
+                reason = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+                messages.error(request, gettext("Not done: %(reason)s") % {"reason": reason})
+            else:
+                messages.success(request, message)
+        return chosen
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         # Workflow buttons submit the whole form, so the editor's text is saved first and then acted on.
         language, _sep, action = request.POST.get("_workflow", "").partition(":")
         if not change or not action:
             return
-        try:
-            message = WORKFLOW.transition(
-                form.instance,
-                language,
-                action,
-                request.user,
-                when=form.cleaned_data.get(f"schedule_at_{language}"),
-                note=form.cleaned_data.get(f"correction_{language}") or "",
-            )
-        except (ValidationError, PermissionDenied) as error:
-            reason = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
-            messages.error(request, gettext("Saved, but not done: %(reason)s") % {"reason": reason})
-        else:
-            messages.success(request, message)
+        self.act(
+            request,
+            form.instance,
+            language,
+            action,
+            when=form.cleaned_data.get(f"schedule_at_{language}"),
+            note=form.cleaned_data.get(f"correction_{language}") or "",
+        )
 
     def response_change(self, request, obj):
         if "_workflow" in request.POST:
             return HttpResponseRedirect(request.path)
+        if "_preview" in request.POST:
+            return HttpResponseRedirect(reverse("admin:articles_article_preview", args=[obj.pk]))
         return super().response_change(request, obj)
+
+    def view_on_site(self, obj):
+        """The page readers see when the version is live, its preview otherwise (a draft has no public page)."""
+        language = preferred_language(obj)
+        return obj.get_absolute_url(language) if obj.is_published(language) else obj.get_preview_url(language)
+
+
+class PreviewMixin:
+    """
+    The side-by-side preview: every language version in the article page's real template, each in a frame, with
+    its state, a link to share it, and the buttons to publish from there.
+    """
+
+    def get_urls(self):
+        own = [
+            path(
+                "<path:object_id>/preview/",
+                self.admin_site.admin_view(self.preview_view),
+                name="articles_article_preview",
+            ),
+            path(
+                "<path:object_id>/workflow/",
+                self.admin_site.admin_view(self.workflow_view),
+                name="articles_article_workflow",
+            ),
+        ]
+        return [*own, *super().get_urls()]
+
+    def preview_view(self, request, object_id):
+        article = get_object_or_404(Article, pk=unquote(object_id))
+        if not self.has_view_or_change_permission(request, article):
+            raise PermissionDenied
+        may_change = self.has_change_permission(request, article)
+        versions = [
+            {
+                "code": code,
+                "name": languages.name(code),
+                "direction": languages.direction(code),
+                "state": article.version_state(code),
+                "preview_url": article.get_preview_url(code),
+                "shared_url": request.build_absolute_uri(article.get_shared_preview_url(code)),
+                "actions": [
+                    transition
+                    for transition in WORKFLOW.available_actions(article, code, request.user)
+                    if may_change and not transition.needs_time and not transition.needs_note
+                ],
+            }
+            for code in languages.CODES
+            if article.has_language(code)
+        ]
+        publishable = [version for version in versions if any(t.action == Action.PUBLISH for t in version["actions"])]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": article,
+            "title": gettext("Preview"),
+            "versions": versions,
+            "publish_all": publishable if len(publishable) > 1 else [],
+            "shared_link_expires": timezone.now() + timezone.timedelta(seconds=settings.PREVIEW_LINK_MAX_AGE),
+        }
+        return TemplateResponse(request, "admin/articles/article/preview.html", context)
+
+    def workflow_view(self, request, object_id):
+        """POST one workflow action (no time, no note) for one language or all: what the preview's buttons do."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        article = get_object_or_404(Article, pk=unquote(object_id))
+        if not self.has_change_permission(request, article):
+            raise PermissionDenied
+        language, _sep, action = request.POST.get("_workflow", "").partition(":")
+        if language not in (*languages.CODES, ALL_LANGUAGES) or action not in Action.values:
+            messages.error(request, gettext("Choose an action."))
+        elif WORKFLOW[action].needs_time or WORKFLOW[action].needs_note:
+            messages.error(request, gettext("That action needs a time or a note: take it on the change page."))
+        else:
+            self.act(request, article, language, action)
+        target = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+            target = reverse("admin:articles_article_change", args=[article.pk])
+        return HttpResponseRedirect(target)
 
 
 class EditLockMixin:
-    """Who is editing the article: taken when the change page opens, refreshed while it is open, released on save."""
+    """
+    Who is editing the article: the lock is taken when the change page opens, refreshed while it is open (every
+    HEARTBEAT_SECONDS, which also tells a taken-over editor at once) and released on save; everyone who has the page
+    open is listed on it.
+    """
 
     def get_urls(self):
         lock = path("<path:object_id>/lock/", self.admin_site.admin_view(self.lock_view), name="articles_article_lock")
@@ -100,8 +236,10 @@ class EditLockMixin:
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, unquote(object_id))
-        if obj is not None and request.method == "GET" and self.has_change_permission(request, obj):
-            EditLock.acquire(obj, request.user)
+        if obj is not None and request.method == "GET":
+            EditPresence.seen(obj, request.user)
+            if self.has_change_permission(request, obj):
+                EditLock.acquire(obj, request.user)
         return super().change_view(request, object_id, form_url, extra_context)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
@@ -109,25 +247,39 @@ class EditLockMixin:
             lock = EditLock.holder(obj)
             context.update(
                 edit_lock=lock,
+                holds_lock=lock is not None and lock.user_id == request.user.pk,
                 locked_by_other=lock is not None and lock.user_id != request.user.pk,
                 can_take_over=request.user.has_perm("articles.take_over_lock"),
                 lock_url=reverse("admin:articles_article_lock", args=[obj.pk]),
+                heartbeat_seconds=HEARTBEAT_SECONDS,
+                also_open=EditPresence.others(obj, request.user),
+                list_separator=languages.interface().list_separator,
             )
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def response_change(self, request, obj):
-        if "_continue" not in request.POST and "_workflow" not in request.POST:
+        if not {"_continue", "_workflow", "_preview"} & set(request.POST):
             EditLock.release(obj, request.user)
+            EditPresence.leave(obj, request.user)
         return super().response_change(request, obj)
 
     def lock_view(self, request, object_id):
-        """POST: refresh the editor's lock (heartbeat) or, with take_over, take it from another editor."""
+        """
+        POST: the open page's heartbeat (refresh the lock and say who holds it and who else has the page open),
+        `leave` when the page closes, or `take_over` to take the lock from another editor.
+        """
         if request.method != "POST":
             return JsonResponse({"error": gettext("POST only.")}, status=405)
         article = get_object_or_404(Article, pk=unquote(object_id))
-        if not self.has_change_permission(request, article):
+        if not self.has_view_or_change_permission(request, article):
             raise PermissionDenied
+        if "leave" in request.POST:
+            EditPresence.leave(article, request.user)
+            return JsonResponse({"left": True})
+        may_change = self.has_change_permission(request, article)
         if "take_over" in request.POST:
+            if not may_change:
+                raise PermissionDenied
             if not request.user.has_perm("articles.take_over_lock"):
                 raise PermissionDenied
             previous = EditLock.holder(article)
@@ -137,8 +289,15 @@ class EditLockMixin:
                 self.log_change(request, article, message)
                 messages.warning(request, message)
             return HttpResponseRedirect(reverse("admin:articles_article_change", args=[article.pk]))
-        lock = EditLock.acquire(article, request.user)
-        return JsonResponse({"mine": lock.user_id == request.user.pk, "holder": lock.holder_name})
+        EditPresence.seen(article, request.user)
+        lock = EditLock.acquire(article, request.user) if may_change else EditLock.holder(article)
+        return JsonResponse(
+            {
+                "mine": lock is not None and lock.user_id == request.user.pk,
+                "holder": lock.holder_name if lock is not None else "",
+                "others": EditPresence.others(article, request.user),
+            }
+        )
 
 
 class RevisionsMixin(VersionAdmin):
@@ -156,7 +315,11 @@ class RevisionsMixin(VersionAdmin):
 
     def history_view(self, request, object_id, extra_context=None):
         article = get_object_or_404(Article, pk=unquote(object_id))
-        extra_context = {**(extra_context or {}), "versions": revisions.versions_of(article)}
+        versions = list(revisions.versions_of(article))
+        received = revisions.agency_versions(versions)
+        for version in versions:
+            version.received = received.get(version.pk, "")
+        extra_context = {**(extra_context or {}), "versions": versions}
         return super().history_view(request, object_id, extra_context)
 
     def compare_view(self, request, object_id):
@@ -382,6 +545,7 @@ class BulkActionsMixin:
 @admin.register(Article)
 class ArticleAdmin(
     WorkflowPanelMixin,
+    PreviewMixin,
     EditLockMixin,
     RevisionsMixin,
     TranslationDeskMixin,
@@ -390,6 +554,7 @@ class ArticleAdmin(
 ):
     change_list_template = "admin/articles/article/change_list.html"
     change_form_template = "admin/articles/article/change_form.html"
+    list_filter = [*articles_admin.ArticleAdmin.list_filter, desk.DeskListFilter]
 
 
 @admin.register(Correction)

@@ -12,7 +12,7 @@ from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.functional import lazy
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from articles import languages
@@ -22,6 +22,10 @@ from .models import EditLock
 
 # The fields shown beside the editor's text when a stale form is refused.
 MERGE_FIELDS = ["headline", "teaser", "body", "initials", "slug"]
+
+
+def lazy_format(text, **values):
+    return lazy(lambda: str(text) % values, str)()
 
 
 class MinuteInput(forms.DateTimeInput):
@@ -55,6 +59,21 @@ class NewsroomDateTimeField(forms.DateTimeField):
 
 class ArticleAdminForm(forms.ModelForm):
     edit_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # Typed in the newsroom's time zone, like the scheduled times (the admin's split widgets guess the browser's).
+    embargoed_until = NewsroomDateTimeField(
+        label=lazy_format(_("Embargoed until (%(zone)s)"), zone=settings.TIME_ZONE),
+        required=False,
+        help_text=_("Invisible on every public page until then."),
+    )
+    expires_at = NewsroomDateTimeField(
+        label=lazy_format(_("Expires at (%(zone)s)"), zone=settings.TIME_ZONE),
+        required=False,
+        help_text=_("Taken off every public page then."),
+    )
+    # Shown only once an embargo or expiry would take live versions off the site: the editor confirms it then.
+    confirm_takedown = forms.BooleanField(
+        label=_("Yes, take the live versions off the site"), required=False, widget=forms.HiddenInput
+    )
 
     editor = None  # the requesting user, set by ArticleAdmin.get_form
 
@@ -84,6 +103,7 @@ class ArticleAdminForm(forms.ModelForm):
             return cleaned_data
         # The row lock holds until the admin's transaction ends, so no other save slips in between check and save.
         current = Article.objects.select_for_update().get(pk=self.instance.pk)
+        self.check_takedown(current, cleaned_data)
         lock = EditLock.holder(current)
         if lock is not None and self.editor is not None and lock.user_id != self.editor.pk:
             raise ValidationError(
@@ -107,6 +127,51 @@ class ArticleAdminForm(forms.ModelForm):
                 code="stale",
             )
         return cleaned_data
+
+    def check_takedown(self, current, cleaned_data):
+        """
+        An embargo (or an expiry already past) set on a live version takes its page down: say so, with the time, and
+        save only once the editor has confirmed it.
+        """
+        now = timezone.now()
+        live = [code for code in languages.CODES if current.is_published(code, now)]
+        embargo, expiry = cleaned_data.get("embargoed_until"), cleaned_data.get("expires_at")
+        if not live or cleaned_data.get("confirm_takedown"):
+            return
+        names = languages.interface().join(languages.name(code) for code in live)
+        if embargo and embargo > now and embargo != current.embargoed_until:
+            self.add_error(
+                "embargoed_until",
+                ValidationError(
+                    ngettext(
+                        "The %(languages)s version is live: an embargo until %(time)s takes its page off the site "
+                        "until then. Confirm below to do it.",
+                        "The %(languages)s versions are live: an embargo until %(time)s takes their pages off the "
+                        "site until then. Confirm below to do it.",
+                        len(live),
+                    )
+                    % {"languages": names, "time": languages.newsroom_time(embargo)},
+                    code="takedown",
+                ),
+            )
+        elif expiry and expiry <= now and expiry != current.expires_at:
+            self.add_error(
+                "expires_at",
+                ValidationError(
+                    ngettext(
+                        "The %(languages)s version is live: an expiry of %(time)s takes its page off the site now. "
+                        "Confirm below to do it.",
+                        "The %(languages)s versions are live: an expiry of %(time)s takes their pages off the site "
+                        "now. Confirm below to do it.",
+                        len(live),
+                    )
+                    % {"languages": names, "time": languages.newsroom_time(expiry)},
+                    code="takedown",
+                ),
+            )
+        else:
+            return
+        self.fields["confirm_takedown"].widget = forms.CheckboxInput()
 
     def merge_rows(self):
         """(label, language, your text, saved text) for every text field where the two differ."""
@@ -140,10 +205,6 @@ class WorkflowActionForm(helpers.ActionForm):
     """Django's action form plus the language the bulk action applies to."""
 
     language = forms.ChoiceField(label=_("Language:"), choices=language_choices, required=False)
-
-
-def lazy_format(text, **values):
-    return lazy(lambda: str(text) % values, str)()
 
 
 class ScheduleForm(forms.Form):

@@ -1,4 +1,7 @@
-"""What the editorial desk keeps beside the articles: corrections, edit locks and when the scheduler last ran."""
+"""
+What the editorial desk keeps beside the articles: corrections, edit locks, who has an article open, each editor's
+admin language, and when the scheduler last ran.
+"""
 
 from datetime import timedelta
 
@@ -83,6 +86,65 @@ class EditLock(models.Model):
     @classmethod
     def release(cls, article, user):
         cls.objects.filter(article=article, user=user).delete()
+
+
+class EditPresence(models.Model):
+    """That an editor has an article's change page open now: refreshed by the page's heartbeat, gone when it closes."""
+
+    # Three missed heartbeats (every 10 s) and the editor is no longer listed.
+    PRESENT_FOR = timedelta(seconds=35)
+
+    article = models.ForeignKey(Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("editor"), on_delete=models.CASCADE)
+    seen_at = models.DateTimeField(_("last seen"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("open change page")
+        verbose_name_plural = _("open change pages")
+        constraints = [models.UniqueConstraint(fields=["article", "user"], name="unique_edit_presence")]
+
+    def __str__(self):
+        return f"{self.article_id} — {self.user}"
+
+    @classmethod
+    def seen(cls, article, user, now=None):
+        cls.objects.update_or_create(article=article, user=user, defaults={"seen_at": now or timezone.now()})
+
+    @classmethod
+    def leave(cls, article, user):
+        cls.objects.filter(article=article, user=user).delete()
+
+    @classmethod
+    def others(cls, article, user, now=None):
+        """The names of the other editors who have the article open now, in the order they opened it."""
+        since = (now or timezone.now()) - cls.PRESENT_FOR
+        present = (
+            cls.objects.filter(article=article, seen_at__gte=since)
+            .exclude(user=user)
+            .select_related("user")
+            .order_by("pk")
+        )
+        return [presence.user.get_full_name() or presence.user.get_username() for presence in present]
+
+
+class EditorProfile(models.Model):
+    """What an editor chose for themselves: the language the admin speaks to them."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="editor_profile",
+    )
+    admin_language = models.CharField(_("admin language"), max_length=10, choices=settings.ADMIN_LANGUAGES, blank=True)
+
+    class Meta:
+        verbose_name = _("editor profile")
+        verbose_name_plural = _("editor profiles")
+
+    def __str__(self):
+        return str(self.user)
 
 
 class JobRun(models.Model):

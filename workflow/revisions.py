@@ -5,27 +5,30 @@ A restore brings back the text, classification, captions and source links of a r
 workflow state: bringing back old text never publishes or unpublishes a language version by itself.
 """
 
-import difflib
-import itertools
+from datetime import datetime
 
 import reversion
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.utils.html import escape, format_html, strip_tags
+from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from reversion.models import Version
 
-from articles import languages, sanitizer
+from articles import diff, languages
 from articles.audit import record
-from articles.models import Article, ArticleSource, Caption
+from articles.models import Article, ArticleSource, Caption, Category, Image, Source, Status
 
+# What the compare page shows, per language version and for the article; anything else a revision holds (search
+# documents, import state, agency metadata, edit counters) is internal and never shown.
 TEXT_FIELDS = [
     ("headline", _("headline")),
     ("teaser", _("teaser")),
     ("body", _("body")),
     ("initials", _("editors' initials")),
-    ("slug", _("slug")),
+]
+STATE_FIELDS = [
     ("status", _("status")),
     ("published_at", _("first published")),
     ("scheduled_at", _("scheduled for")),
@@ -44,43 +47,140 @@ WORKFLOW_FIELDS = [
 ]
 
 
-def lines(value):
-    """A field value as lines to compare; body HTML is split after each block so paragraphs line up."""
-    if value is None:
-        return []
-    text = str(value)
-    for closing in ("</p>", "</h2>", "</h3>", "</li>", "</blockquote>", "<br>"):
-        text = text.replace(closing, closing + "\n")
-    return text.splitlines()
+def shown(field, value):
+    """A stored value as an editor reads it: labels, not codes; times in the newsroom's zone; names, not ids."""
+    if value in (None, "", []):
+        return ""
+    if field == "status":
+        return str(Status(value).label) if value in Status.values else str(value)
+    if isinstance(value, datetime):
+        return languages.newsroom_time(value)
+    if field == "categories":
+        names = Category.objects.in_bulk(value)
+        return languages.interface().join(str(names[pk]) for pk in value if pk in names)
+    if field == "related":
+        titles = Article.objects.in_bulk(value)
+        return languages.interface().join(str(titles[pk]) for pk in value if pk in titles)
+    return str(value)
 
 
-def diff_table(old, new, old_label, new_label):
-    # HtmlDiff escapes &, < and > in every line it shows, so article HTML is displayed as text, never rendered.
-    table = difflib.HtmlDiff(wrapcolumn=60).make_table(lines(old), lines(new), old_label, new_label, context=True)
-    return mark_safe(table)  # noqa: S308 - escaped by difflib above
+def change(label, old, new, html=False):
+    rows = diff.compare_html(old, new) if html else diff.compare_text(old, new)
+    return {"label": label, "rows": rows}
+
+
+def related_versions(version, model, article_id):
+    """The versions of an article's captions or source links kept in the same revision as `version`."""
+    content_type = ContentType.objects.get_for_model(model)
+    return {
+        int(other.object_id): other.field_dict
+        for other in version.revision.version_set.filter(content_type=content_type)
+        if other.field_dict.get("article_id") == article_id
+    }
+
+
+def caption_changes(old, new, article_id, language):
+    """Changed caption texts of one language, each named by its picture's archive title."""
+    before = related_versions(old, Caption, article_id)
+    after = related_versions(new, Caption, article_id)
+    images = Image.objects.in_bulk({fields["image_id"] for fields in (*before.values(), *after.values())})
+    changes = []
+    for pk in sorted(before.keys() | after.keys()):
+        fields = after.get(pk) or before[pk]
+        name = language.field("text")
+        old_text, new_text = (before.get(pk) or {}).get(name) or "", (after.get(pk) or {}).get(name) or ""
+        if old_text != new_text:
+            image = images.get(fields["image_id"])
+            label = gettext("caption of “%(picture)s”") % {"picture": image or "—"}
+            changes.append(change(label, old_text, new_text))
+    return changes
 
 
 def compare(old, new):
-    """Per-language changes between two Article versions: [{"language", "code", "rows": [(label, table)]}]."""
+    """
+    What changed between two Article versions, for the compare page: a section per language version (text word by
+    word, paragraph by paragraph; state; captions) and one for what both share.
+    [{"language", "code", "direction", "changes": [{"label", "rows"}]}]
+    """
     old_fields, new_fields = old.field_dict, new.field_dict
-    old_label = old.revision.date_created.strftime("%Y-%m-%d %H:%M")
-    new_label = new.revision.date_created.strftime("%Y-%m-%d %H:%M")
+    article_id = int(new.object_id)
     sections = []
     for language in languages.all_languages():
-        rows = []
+        changes = []
         for field, label in TEXT_FIELDS:
             name = language.field(field)
-            if old_fields.get(name) != new_fields.get(name):
-                rows.append((label, diff_table(old_fields.get(name), new_fields.get(name), old_label, new_label)))
+            before, after = old_fields.get(name) or "", new_fields.get(name) or ""
+            if before != after:
+                changes.append(change(label, before, after, html=field == "body"))
+        for field, label in STATE_FIELDS:
+            name = language.field(field)
+            before, after = shown(field, old_fields.get(name)), shown(field, new_fields.get(name))
+            if before != after:
+                changes.append(change(label, before, after))
+        changes.extend(caption_changes(old, new, article_id, language))
         sections.append(
-            {"language": language.name, "code": language.code, "direction": language.direction, "rows": rows}
+            {"language": language.name, "code": language.code, "direction": language.direction, "changes": changes}
         )
-    rows = []
+    changes = []
     for field, label in SHARED_FIELDS:
-        if old_fields.get(field) != new_fields.get(field):
-            rows.append((label, diff_table(old_fields.get(field), new_fields.get(field), old_label, new_label)))
-    sections.append({"language": gettext("Both languages"), "code": "", "direction": "", "rows": rows})
+        before, after = shown(field, old_fields.get(field)), shown(field, new_fields.get(field))
+        if before != after:
+            changes.append(change(label, before, after))
+    sections.append({"language": gettext("Both languages"), "code": "", "direction": "auto", "changes": changes})
     return sections
+
+
+def agency_versions(versions):
+    """
+    {version pk: "received from dpa, version 3 (German)"} for the revisions that brought an agency's version: those
+    where a language's import fingerprint changed. Read from the revisions themselves, whoever wrote them.
+    """
+    ordered = sorted(versions, key=lambda version: version.revision.date_created)
+    source_codes = agency_codes(ordered)
+    received, previous = {}, {}
+    for version in ordered:
+        state = version.field_dict.get("import_state") or {}
+        lines = []
+        for code in languages.CODES:
+            current = state.get(code) or {}
+            if current.get("fingerprint") and current.get("fingerprint") != (previous.get(code) or {}).get(
+                "fingerprint"
+            ):
+                lines.append(
+                    gettext("received from %(agencies)s, version %(version)s (%(language)s)")
+                    % {
+                        "agencies": languages.interface().join(source_codes.get(version.revision_id, []))
+                        or version.field_dict.get("source_format")
+                        or "—",
+                        "version": current.get("version") or shown("", current.get("updated_at")) or "—",
+                        "language": languages.name(code),
+                    }
+                )
+        if lines:
+            received[version.pk] = languages.interface().join(lines)
+        previous = state
+    return received
+
+
+def agency_codes(versions):
+    """{revision id: [source codes in credit order]} for the given versions' revisions, in two queries."""
+    if not versions:
+        return {}
+    article_id = int(versions[0].object_id)
+    links = Version.objects.filter(
+        revision__in=[version.revision_id for version in versions],
+        content_type=ContentType.objects.get_for_model(ArticleSource),
+    )
+    by_revision = {}
+    for link in links:
+        fields = link.field_dict
+        if fields.get("article_id") == article_id:
+            by_revision.setdefault(link.revision_id, []).append((fields.get("position", 0), fields["source_id"]))
+    sources = Source.objects.in_bulk({source for pairs in by_revision.values() for _position, source in pairs})
+    return {
+        revision: [sources[source].code for _position, source in sorted(pairs) if source in sources]
+        for revision, pairs in by_revision.items()
+    }
 
 
 def versions_of(article):
@@ -115,47 +215,33 @@ def restore(version, user):
             setattr(article, name, value)
         article.save()  # raises edit_version past the live one, so forms opened before the restore become stale
         message = gettext("Restored the revision of %(date)s.") % {
-            "date": version.revision.date_created.strftime("%Y-%m-%d %H:%M")
+            "date": languages.newsroom_time(version.revision.date_created)
         }
         record(article, user, message)
     return article
 
 
-def word_diff(old, new):
-    """Two texts as HTML with the words only the first has in <del> and those only the second has in <ins>."""
-    old_words, new_words = old.split(), new.split()
-    before, after = [], []
-    matcher = difflib.SequenceMatcher(None, old_words, new_words, autojunk=False)
-    for operation, i1, i2, j1, j2 in matcher.get_opcodes():
-        removed, added = " ".join(old_words[i1:i2]), " ".join(new_words[j1:j2])
-        if operation == "equal":
-            before.append(escape(removed))
-            after.append(escape(added))
+def marked(segments, change, tag):
+    """One side of a compared paragraph as HTML: the changed words in `tag` (del or ins), every word escaped."""
+    parts = []
+    for kind, text in segments:
+        if kind != change:
+            parts.append(escape(text))
             continue
-        if removed:
-            before.append(format_html("<del>{}</del>", removed))
-        if added:
-            after.append(format_html("<ins>{}</ins>", added))
-    return mark_safe(" ".join(before)), mark_safe(" ".join(after))  # noqa: S308 - every word escaped above
+        words = text.rstrip()
+        parts.append(format_html("<{0}>{1}</{0}>{2}", tag, words, text[len(words) :]))
+    return mark_safe("".join(parts))  # noqa: S308 - every piece escaped above
 
 
 def paragraph_diff(old, new):
     """
-    What changed between two texts (HTML bodies paragraph by paragraph, as text): [(before, after)] for each
-    paragraph that differs, words marked by `word_diff`; paragraphs added or removed pair with "".
+    What changed between two texts (HTML bodies paragraph by paragraph, as text), for the translation desk:
+    [(before, after)] for each paragraph that differs, its words compared by articles.diff; paragraphs added or
+    removed pair with "".
     """
-    old_blocks, new_blocks = block_texts(old), block_texts(new)
-    rows = []
-    matcher = difflib.SequenceMatcher(None, old_blocks, new_blocks, autojunk=False)
-    for operation, i1, i2, j1, j2 in matcher.get_opcodes():
-        if operation != "equal":
-            for before, after in itertools.zip_longest(old_blocks[i1:i2], new_blocks[j1:j2], fillvalue=""):
-                rows.append(word_diff(before, after))
-    return rows
-
-
-def block_texts(html):
-    """The text of each block of an HTML body (or the whole of a plain text) for comparing."""
-    if not html or "<" not in html:
-        return [html.strip()] if html and html.strip() else []
-    return [" ".join(strip_tags(block).split()) for block in sanitizer.split_blocks(html)]
+    compare = diff.compare_html if "<" in (old or "") + (new or "") else diff.compare_text
+    return [
+        (marked(row.before, diff.DELETE, "del"), marked(row.after, diff.INSERT, "ins"))
+        for row in compare(old or "", new or "")
+        if row.changed
+    ]

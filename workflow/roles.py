@@ -27,6 +27,8 @@ REPORTER = [
     "articles.add_articlesource",
     "articles.change_articlesource",
     "articles.delete_articlesource",
+    # Reporters see what an agency sent for their drafts; editors apply or discard it.
+    "interchange.view_pendingupdate",
     # The incoming wire: every reporter reads it, uses items (which makes articles) and sets their state.
     "interchange.view_wireitem",
     "interchange.change_wireitem",
@@ -44,7 +46,6 @@ EDITOR = [
     "workflow.view_editlock",
     "workflow.view_jobrun",
     # Agency updates held for review: an editor compares them with the article and applies or discards them.
-    "interchange.view_pendingupdate",
     "interchange.change_pendingupdate",
     "interchange.delete_pendingupdate",
     "interchange.view_feed",

@@ -7,6 +7,7 @@ Used by `export_articles` and the read-only API; importers/ninjs.py reads the sa
 from django.db.models import Prefetch
 
 from articles.models import ArticleSource, Caption, Placement, localized
+from articles.sanitizer import without_picture_markers
 
 NINJS_STANDARD = {
     "name": "ninjs",
@@ -58,7 +59,8 @@ def to_ninjs(article, language):
         # ninjs has no field for the editors' initials printed under an article; a description role carries them.
         descriptions.append({"role": "initials", "contenttype": "text/plain", "value": initials})
     item["descriptions"] = descriptions
-    if body := article.text("body", language):
+    # Where the editor placed pictures is the page's business; other systems get the text and the associations.
+    if body := without_picture_markers(article.text("body", language)):
         item["bodies"] = [{"role": "main", "contenttype": "text/html", "value": body}]
     item["infosources"] = [
         {"name": source.display_name(language), "uri": f"urn:newsroom:source:{source.code}"}

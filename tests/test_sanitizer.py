@@ -1,0 +1,47 @@
+"""The one sanitiser: what a body may contain, text typed without tags, and the markers of placed pictures."""
+
+from django.test import SimpleTestCase
+
+from articles import sanitizer
+
+
+class CleanHtmlTests(SimpleTestCase):
+    def test_scripts_styles_and_handlers_go(self):
+        cleaned = sanitizer.clean_html('<p onclick="x()">Hi<script>alert(1)</script><style>p{}</style></p>')
+        self.assertEqual(cleaned, "<p>Hi</p>")
+
+    def test_two_paragraphs_typed_without_tags_stay_two(self):
+        self.assertEqual(
+            sanitizer.clean_html("Erster Absatz\nzweite Zeile.\n\nZweiter Absatz."),
+            "<p>Erster Absatz<br>zweite Zeile.</p><p>Zweiter Absatz.</p>",
+        )
+        self.assertEqual(sanitizer.clean_html("فقرة أولى.\r\n\r\nفقرة ثانية."), "<p>فقرة أولى.</p><p>فقرة ثانية.</p>")
+
+    def test_inline_markup_at_the_top_is_gathered_into_a_paragraph(self):
+        self.assertEqual(
+            sanitizer.clean_html("<p>Eins</p>Zwei <b>fett</b><h2>Titel</h2>"),
+            "<p>Eins</p><p>Zwei <b>fett</b></p><h2>Titel</h2>",
+        )
+
+    def test_a_body_of_blocks_is_unchanged(self):
+        body = "<p>Eins</p>\n<h2>Titel</h2><ul><li>a</li></ul>"
+        self.assertEqual(sanitizer.clean_html(body), body)
+
+    def test_picture_markers_are_kept_and_nothing_else_on_figures(self):
+        cleaned = sanitizer.clean_html('<figure data-picture="k1" class="x" onclick="y"><img src="x.jpg"></figure>')
+        self.assertEqual(cleaned, '<figure data-picture="k1"></figure>')
+
+
+class PictureMarkerTests(SimpleTestCase):
+    body = '<p>a</p><figure data-picture="k1"></figure><p>b</p><figure data-picture="k2"></figure>'
+
+    def test_picture_keys_in_reading_order(self):
+        self.assertEqual(sanitizer.picture_keys(self.body), ["k1", "k2"])
+        self.assertEqual(sanitizer.picture_keys("<p>a</p>"), [])
+
+    def test_picture_key_of_a_block(self):
+        blocks = sanitizer.split_blocks(self.body)
+        self.assertEqual([sanitizer.picture_key(block) for block in blocks], [None, "k1", None, "k2"])
+
+    def test_exports_leave_the_markers_out(self):
+        self.assertEqual(sanitizer.without_picture_markers(self.body), "<p>a</p><p>b</p>")
