@@ -7,12 +7,15 @@ Without Chromium (or Playwright) the tests skip and say why.
 
 import os
 import shutil
+import threading
 from pathlib import Path
 from unittest import SkipTest
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.staticfiles.testing import StaticLiveServerTestCase
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.test.testcases import LiveServerThread
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -21,9 +24,41 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
 
 
+# On SQLite the live server's threads share the test's one in-memory connection. A browser loads a page's parts in
+# parallel, and a request may still be running (a heartbeat, a picture) when a test ends and flushes the database:
+# both would use the connection at once ("database table is locked"). Requests therefore take turns, and the flush
+# waits for the one in progress.
+DATABASE_TURN = threading.RLock()
+
+
+class TakingTurnsServer(ThreadedWSGIServer):
+    def set_app(self, app):
+        def application(environ, start_response):
+            with DATABASE_TURN:
+                # The body is read inside the turn too (a streaming response may still query), then closed as a
+                # WSGI server closes it, which ends Django's request.
+                response = app(environ, start_response)
+                try:
+                    return list(response)
+                finally:
+                    if hasattr(response, "close"):
+                        response.close()
+
+        super().set_app(application)
+
+
+class TakingTurnsServerThread(LiveServerThread):
+    server_class = TakingTurnsServer
+
+
 class BrowserTestCase(StaticLiveServerTestCase):
     # Playwright's sync API runs an event loop in this thread; Django refuses ORM calls from such a thread.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    server_thread_class = TakingTurnsServerThread
+
+    def _fixture_teardown(self):
+        with DATABASE_TURN:
+            super()._fixture_teardown()
 
     @classmethod
     def setUpClass(cls):
