@@ -53,10 +53,6 @@ class VersionState:
     def __str__(self):
         return " · ".join([self.label, *self.notes])
 
-    @property
-    def url(self):
-        return self.file.url
-
 
 class Article(models.Model):
     short_code = models.CharField(
