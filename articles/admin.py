@@ -28,6 +28,11 @@ from .pagination import CappedPaginator
 from .widgets import BodyEditorWidget
 
 
+def refused_list(heading, refused):
+    """A warning naming what a bulk action left alone and why: `heading`, then one (title, reason) line each."""
+    return format_html("{}<ul>{}</ul>", heading, format_html_join("", "<li><bdi>{}</bdi>: {}</li>", refused))
+
+
 def language_attrs(db_field):
     """`lang`/`dir` for a translation field's widget (`headline_ar` -> lang=ar dir=rtl), or {}."""
     if not isinstance(db_field, TranslationField):

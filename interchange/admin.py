@@ -19,6 +19,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from articles import diff, languages
+from articles.admin import refused_list
 from articles.audit import system_user
 
 from . import ingest
@@ -145,15 +146,14 @@ class PendingUpdateAdmin(admin.ModelAdmin):
         if refused:
             self.message_user(
                 request,
-                format_html(
-                    "{}<ul>{}</ul>",
+                refused_list(
                     ngettext(
                         "%(count)d agency version was not applied:",
                         "%(count)d agency versions were not applied:",
                         len(refused),
                     )
                     % {"count": len(refused)},
-                    format_html_join("", "<li><bdi>{}</bdi>: {}</li>", refused),
+                    refused,
                 ),
                 messages.WARNING,
             )
@@ -315,11 +315,10 @@ class WireItemAdmin(admin.ModelAdmin):
         if refused:
             self.message_user(
                 request,
-                format_html(
-                    "{}<ul>{}</ul>",
+                refused_list(
                     ngettext("%(count)d item was not used:", "%(count)d items were not used:", len(refused))
                     % {"count": len(refused)},
-                    format_html_join("", "<li><bdi>{}</bdi>: {}</li>", refused),
+                    refused,
                 ),
                 messages.WARNING,
             )

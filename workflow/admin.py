@@ -14,7 +14,6 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +21,7 @@ from reversion.admin import VersionAdmin
 
 from articles import admin as articles_admin
 from articles import languages
+from articles.admin import refused_list
 from articles.models import Article, TranslationSource
 
 from . import desk, revisions, translations
@@ -499,15 +499,14 @@ class BulkActionsMixin:
         if refused:
             self.message_user(
                 request,
-                format_html(
-                    "{}<ul>{}</ul>",
+                refused_list(
                     ngettext(
                         "%(count)d language version was not changed:",
                         "%(count)d language versions were not changed:",
                         len(refused),
                     )
                     % {"count": len(refused)},
-                    format_html_join("", "<li><bdi>{}</bdi>: {}</li>", refused),
+                    refused,
                 ),
                 messages.WARNING,
             )
