@@ -247,11 +247,12 @@ def measure_scheduler():
     from django.db import connection
     from django.utils import timezone
 
+    from articles.audit import system_user
     from articles.models import Article, Status
-    from workflow.management.commands.publish_scheduled import scheduler_user
+    from workflow.management.commands.publish_scheduled import SCHEDULER_USERNAME
     from workflow.transitions import WORKFLOW
 
-    user = scheduler_user()
+    user = system_user(SCHEDULER_USERNAME)
     due = list(Article.objects.published("de").order_by("-pk").values_list("pk", flat=True)[:SCHEDULED_VERSIONS])
     Article.objects.filter(pk__in=due).update(
         status_de=Status.SCHEDULED, scheduled_at_de=timezone.now() - timezone.timedelta(minutes=1)
