@@ -71,7 +71,7 @@ def resolve(host, port):
                 raise FetchError(
                     gettext(
                         "{host} is at {address}, an address inside a private network; only hosts in "
-                        "FETCH_ALLOWED_HOSTS may be"
+                        "FETCH_ALLOWED_HOSTS may be fetched from such addresses"
                     ).format(host=host, address=address)
                 )
     return addresses
