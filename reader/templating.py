@@ -192,9 +192,11 @@ def site_name():
 
 
 @pass_context
-def page_label(context, number, total):
-    """`Page 3 of 50` in the page's digits."""
+def page_label(context, number, total=None):
+    """`Page 3 of 50` in the page's digits, or `Page 3` for a list that is not counted."""
     digits = context["language"].digits_of
+    if total is None:
+        return gettext("Page %(number)s") % {"number": digits(number)}
     return ngettext("Page %(number)s of %(total)s", "Page %(number)s of %(total)s", total) % {
         "number": digits(number),
         "total": digits(total),

@@ -25,7 +25,7 @@ from django_filters.views import FilterView
 from articles import dependencies, languages, search
 from articles.aggregates import JSONRows
 from articles.models import Article, Caption, Category, Placement, Topic, as_datetime, json_rows, localized
-from articles.pagination import CappedPaginator
+from articles.pagination import CappedPaginator, LookaheadPaginator
 from articles.prepared import PreparedQuery
 from workflow.models import Correction
 
@@ -275,6 +275,8 @@ class SharedPreviewView(ArticlePreviewView):
 
 class HomeView(DependencyKeysMixin, PublishedMixin, ReaderPaginationMixin, ListView):
     template_name = "reader/home.html"
+    # Home, categories and topics say "newer" and "older", never how many: no page of theirs counts the list.
+    paginator_class = LookaheadPaginator
 
     def get_queryset(self):
         return super().get_queryset().prefetch_related(lead_captions())

@@ -283,9 +283,9 @@ class QueryCountTests(TestCase):
             make_article(publish=("ar", "de"), images=1, categories=[category])
         self.client.get("/ar/")  # the connection's one-time feature checks are not the page's
         budgets = (
-            ("/ar/", 3),  # count (capped), page, lead pictures with renditions
-            ("/de/?page=2", 3),
-            (category.get_absolute_url("de"), 4),  # + the category
+            ("/ar/", 2),  # page (and one row to look ahead: nothing is counted), lead pictures with renditions
+            ("/de/?page=2", 2),
+            (category.get_absolute_url("de"), 3),  # + the category
             ("/de/archive/", 4),  # count (capped), category and source choices of the filters, page
             (f"/de/archive/?category={category.pk}&page=2", 5),  # + the chosen category
             ("/ar/search/?q=خبر", 2),  # matches (capped), page
@@ -599,9 +599,26 @@ class CappedListingTests(TestCase):
         self.assertEqual(response.context_data["paginator"].count, 30)
         self.assertContains(response, 'class="result-count"')
 
+    def test_home_categories_and_topics_count_nothing(self):
+        category = make_category("فئة", "Rubrik")
+        Article.objects.first().categories.add(category)
+        for url in ("/de/", "/de/?page=2", category.get_absolute_url("de")):
+            with self.subTest(url), CaptureQueriesContext(connection) as queries:
+                response = self.client.get(url)
+            self.assertEqual(response.status_code, 200)
+            self.assertFalse([query for query in queries.captured_queries if "COUNT(" in query["sql"]], url)
+
+    def test_the_lookahead_row_tells_whether_an_older_page_follows(self):
+        first, second = self.client.get("/de/"), self.client.get("/de/?page=2")
+        self.assertTrue(first.context_data["page_obj"].has_next())
+        self.assertContains(first, 'rel="next"')
+        self.assertContains(first, "Seite 1<")
+        self.assertFalse(second.context_data["page_obj"].has_next())
+        self.assertEqual(len(second.context_data["page_obj"].object_list), 10)  # 30 under the cap, 20 a page
+
     def test_no_query_counts_more_than_the_cap(self):
         with CaptureQueriesContext(connection) as queries:
-            self.client.get("/de/")
+            self.client.get("/de/archive/")
         counts = [query["sql"] for query in queries.captured_queries if "COUNT(" in query["sql"]]
         self.assertTrue(counts)
         self.assertTrue(all("LIMIT 31" in sql for sql in counts), counts)
