@@ -13,6 +13,8 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 LIST_CAP = 1000
+# The query parameters of a page that starts at its neighbour's edge article.
+CURSORS = ("older_than", "newer_than")
 
 
 class CappedPaginator(Paginator):
@@ -44,27 +46,49 @@ class CappedPaginator(Paginator):
 
 
 class LookaheadPage(Page):
-    """A page that knows whether another follows from the one row its query read beyond it."""
+    """
+    A page that knows whether pages follow and precede it from the row its query read beyond it, and links to them
+    by the articles at its edges (keyset), so the hundredth page costs what the first does.
+    """
 
-    def __init__(self, object_list, number, paginator, followed):
+    def __init__(self, object_list, number, paginator, followed, preceded):
         super().__init__(object_list, number, paginator)
-        self.followed = followed
+        self.followed, self.preceded = followed, preceded
 
     def has_next(self):
         return self.followed
 
+    def has_previous(self):
+        return self.preceded
+
+    def next_query(self):
+        """The query of the older page: the articles after this page's last one."""
+        return {"page": self.number + 1, "older_than": self.object_list[-1].pk, "newer_than": None}
+
+    def previous_query(self):
+        """The query of the newer page: the articles before this page's first one (page 1 has an address of its own)."""
+        if self.number <= 2:
+            return {"page": None, "older_than": None, "newer_than": None}
+        return {"page": self.number - 1, "older_than": None, "newer_than": self.object_list[0].pk}
+
 
 class LookaheadPaginator(CappedPaginator):
     """
-    Pages of a list that is never counted: each page reads one row more than it shows to learn whether another page
-    follows, up to the cap's last page. Lists that only say "newer" and "older" (home, a category, a topic) need no
-    total, and counting even a capped list was most of a category page's time in a large archive. Only a page number
-    past the end falls back to the capped count, to show the last page instead.
+    Pages of an article list, newest first, that is never counted: each page reads one row more than it shows to
+    learn whether another follows, up to the cap's last page. Lists that only offer "newer" and "older" (home, a
+    category, a topic) need no total, and counting even a capped list was most of a category page's time in a large
+    archive. A page reached from its neighbour starts at the neighbour's edge article (`cursor`: "older_than" or
+    "newer_than" and an article id), which an index finds directly, where an offset walks every article before it.
+    A bare page number still works by offset; only one past the end falls back to the capped count.
     """
 
     counted = False
     # Set by `page()`: the cap's last page was read and the list goes on past it.
     is_capped = False
+
+    def __init__(self, object_list, per_page, orphans=0, allow_empty_first_page=True, cursor=None, language=None):
+        super().__init__(object_list, per_page, orphans, allow_empty_first_page)
+        self.cursor, self.language = cursor, language
 
     @property
     def last_number(self):
@@ -83,21 +107,39 @@ class LookaheadPaginator(CappedPaginator):
 
     def page(self, number):
         number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        size = min(self.per_page, self.cap - bottom)
-        rows = self.object_list
-        lookups = getattr(rows, "_prefetch_related_lookups", ())
-        if lookups:  # only for the rows shown, not the one read to look ahead
-            rows = rows.prefetch_related(None)
-        rows = list(rows[bottom : bottom + size + 1])
-        if lookups:
-            prefetch_related_objects(rows[:size], *lookups)
-        if not rows and number > 1:
+        size = min(self.per_page, self.cap - (number - 1) * self.per_page)
+        direction, pk = self.cursor if self.cursor and number > 1 else (None, None)
+        queryset = self.object_list
+        if direction == "older_than":
+            queryset = queryset.older_than(self.language, pk)
+        elif direction == "newer_than":
+            queryset = queryset.newer_than(self.language, pk).reverse()
+        rows = self.read(queryset, 0 if direction else (number - 1) * self.per_page, size)
+        if not rows[:size] and number > 1:
+            if direction:  # the edge article is gone from the list: start again from the newest
+                return self.page(1)
             raise EmptyPage(_("That page contains no results"))
         more = len(rows) > size
-        # Past the cap's last page the list goes on in the archive, which the view links to.
-        self.is_capped = more and number == self.last_number
-        return LookaheadPage(rows[:size], number, self, more and number < self.last_number)
+        if direction == "newer_than":
+            rows = rows[:size][::-1]
+            followed, preceded = number < self.last_number, more and number > 1
+        else:
+            rows = rows[:size]
+            followed, preceded = more and number < self.last_number, number > 1
+            # Past the cap's last page the list goes on in the archive, which the view links to.
+            self.is_capped = more and number == self.last_number
+        return LookaheadPage(rows, number, self, followed, preceded)
+
+    @staticmethod
+    def read(queryset, offset, size):
+        """`size` rows from `offset` and one more, with the queryset's prefetches for the rows shown only."""
+        lookups = getattr(queryset, "_prefetch_related_lookups", ())
+        if lookups:
+            queryset = queryset.prefetch_related(None)
+        rows = list(queryset[offset : offset + size + 1])
+        if lookups:
+            prefetch_related_objects(rows[:size], *lookups)
+        return rows
 
     def get_page(self, number):
         try:

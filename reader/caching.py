@@ -65,6 +65,11 @@ def _page_number(value):
     return str(number) if number > 1 else None
 
 
+def _identifier(value):
+    value = value.strip()
+    return str(int(value)) if value.isdigit() and value.isascii() else None
+
+
 def _number(value):
     value = value.strip()
     return str(int(value)) if value.isdigit() and value.isascii() else _text(value)
@@ -72,6 +77,8 @@ def _number(value):
 
 PARAMETERS = {
     "page": _page_number,
+    "older_than": _identifier,
+    "newer_than": _identifier,
     "p": _number,
     "page_size": _number,
     "q": _text,

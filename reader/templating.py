@@ -168,10 +168,13 @@ def url(name, *args, **kwargs):
 
 @pass_context
 def querystring(context, **changes):
-    """The page's query with `changes` (Django's `{% querystring %}`): `?category=3&page=2`."""
+    """The page's query with `changes` (Django's `{% querystring %}`; None removes): `?category=3&page=2`."""
     query = context["request"].GET.copy()
     for name, value in changes.items():
-        query[name] = value
+        if value is None:
+            query.pop(name, None)
+        else:
+            query[name] = value
     return f"?{query.urlencode()}"
 
 

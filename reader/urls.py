@@ -6,7 +6,7 @@ from .caching import cached
 app_name = "reader"
 
 # Each public page is cached whole (reader/caching.py) and reads only the query parameters listed here.
-LISTING = ("page",)
+LISTING = ("page", "older_than", "newer_than")
 
 urlpatterns = [
     path("", cached(views.HomeView.as_view(), LISTING), name="home"),

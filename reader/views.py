@@ -25,7 +25,7 @@ from django_filters.views import FilterView
 from articles import dependencies, languages, search
 from articles.aggregates import JSONRows
 from articles.models import Article, Caption, Category, Placement, Topic, as_datetime, json_rows, localized
-from articles.pagination import CappedPaginator, LookaheadPaginator
+from articles.pagination import CURSORS, CappedPaginator, LookaheadPaginator
 from articles.prepared import PreparedQuery
 from workflow.models import Correction
 
@@ -275,8 +275,14 @@ class SharedPreviewView(ArticlePreviewView):
 
 class HomeView(DependencyKeysMixin, PublishedMixin, ReaderPaginationMixin, ListView):
     template_name = "reader/home.html"
-    # Home, categories and topics say "newer" and "older", never how many: no page of theirs counts the list.
+    # Home, categories and topics say "newer" and "older", never how many: no page of theirs counts the list, and
+    # each links to the next by the article at its edge.
     paginator_class = LookaheadPaginator
+
+    def get_paginator(self, queryset, per_page, **kwargs):
+        query = self.request.GET
+        cursor = next(((name, int(query[name])) for name in CURSORS if query.get(name, "").isdigit()), None)
+        return super().get_paginator(queryset, per_page, cursor=cursor, language=get_language(), **kwargs)
 
     def get_queryset(self):
         return super().get_queryset().prefetch_related(lead_captions())

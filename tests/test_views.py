@@ -566,6 +566,61 @@ class TeaserCropTests(TestCase):
         self.assertEqual(int(card.get("width")) * 9, int(card.get("height")) * 16)
 
 
+class KeysetListingTests(TestCase):
+    """Home and category pages link to their neighbours by the articles at their edges, in order, none twice."""
+
+    @classmethod
+    def setUpTestData(cls):
+        now = timezone.now()
+        cls.category = make_category("فئة", "Rubrik")
+        for number in range(47):
+            article = make_article(publish=("de",), headline_de=f"Meldung {number}", categories=[cls.category])
+            # Pairs published at the same second: the id keeps their order.
+            Article.objects.filter(pk=article.pk).update(published_at_de=now - timezone.timedelta(minutes=number // 2))
+        cls.expected = [
+            article.headline_de for article in Article.objects.published("de").latest_first("de").only("headline_de")
+        ]
+
+    def walk(self, url, rel):
+        pages = []
+        while url:
+            cache.clear()  # the page itself, not the cache's copy of it
+            response = self.client.get(url)
+            self.assertEqual(response.status_code, 200)
+            pages.append([article.headline_de for article in response.context_data["page_obj"].object_list])
+            link = lxml_html.fromstring(response.content).xpath(f'//nav[@class="pagination"]/a[@rel="{rel}"]/@href')
+            url = response.wsgi_request.path + link[0] if link else None
+            if rel == "next" and url:
+                self.assertIn("older_than=", url)
+        return pages, response.wsgi_request.get_full_path()
+
+    def test_older_links_walk_every_article_once_and_newer_links_walk_back(self):
+        for start in ("/de/", self.category.get_absolute_url("de")):
+            with self.subTest(start):
+                forward, last = self.walk(start, "next")
+                self.assertEqual([headline for page in forward for headline in page], self.expected)
+                self.assertEqual([len(page) for page in forward], [20, 20, 7])
+                backward, first = self.walk(last, "prev")
+                self.assertEqual(backward, forward[::-1])
+                self.assertEqual(first, start)
+
+    def test_a_page_from_an_edge_costs_what_the_first_does(self):
+        older = Article.objects.published("de").latest_first("de")[19]
+        cache.clear()
+        with CaptureQueriesContext(connection) as queries:
+            response = self.client.get(f"/de/?page=2&older_than={older.pk}")
+        self.assertEqual(response.context_data["page_obj"].object_list[0].headline_de, self.expected[20])
+        listing = [query["sql"] for query in queries.captured_queries if "ORDER BY" in query["sql"]]
+        self.assertNotIn("OFFSET", listing[0])
+
+    def test_an_edge_article_gone_from_the_list_starts_again_from_the_newest(self):
+        gone = make_article(publish=("ar",))
+        cache.clear()
+        response = self.client.get(f"/de/?page=3&older_than={gone.pk}")
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.context_data["page_obj"].object_list[0].headline_de, self.expected[0])
+
+
 class CappedListingTests(TestCase):
     """Listings offer at most `LIST_CAP` articles as pages; past them, the archive narrowed by date."""
 

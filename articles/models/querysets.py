@@ -138,6 +138,24 @@ class ArticleQuerySet(models.QuerySet):
     def latest_first(self, language):
         return self.order_by(f"-{localized('published_at', language)}", "-pk")
 
+    def older_than(self, language, pk):
+        """What `latest_first` lists after article `pk`: published before it, or at the same time with a lower id."""
+        return self.filter(self._edge(language, pk, "lt"))
+
+    def newer_than(self, language, pk):
+        """What `latest_first` lists before article `pk`."""
+        return self.filter(self._edge(language, pk, "gt"))
+
+    def _edge(self, language, pk, lookup):
+        field = localized("published_at", language)
+        # The edge article's time is read in the same query, so a link carries only its id.
+        at = models.Subquery(self.model.objects.filter(pk=pk).order_by().values(field)[:1])
+        # The inclusive bound alone is what the published-date index answers; the id orders articles published at
+        # the same moment.
+        return models.Q(**{f"{field}__{lookup}e": at}) & (
+            models.Q(**{f"{field}__{lookup}": at}) | models.Q(**{f"pk__{lookup}": pk})
+        )
+
     def published_in_any_language(self, now=None):
         """Articles with at least one language version readers may see now."""
         now = now or timezone.now()
