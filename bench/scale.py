@@ -148,13 +148,25 @@ def surfaces():
     changelist = reverse("admin:articles_article_changelist")
     autocomplete = reverse("admin:autocomplete")
     last = ArticleSitemap().paginator.num_pages
+
+    def edge(articles, language, page):
+        """The last article of the page before `page`, as its "older" link names it."""
+        return articles.published(language).latest_first(language).values_list("pk", flat=True)[(page - 1) * 20 - 1]
+
+    in_category = Article.objects.filter(categories=category)
     return [
         ("home", "/ar/"),
-        (f"home, page {deep}", f"/ar/?page={deep}"),
+        # How readers reach a deep page: the "older" link of the page before it, which starts at its last article.
+        (f"home, page {deep}", f"/ar/?page={deep}&older_than={edge(Article.objects, 'ar', deep)}"),
+        (f"home, page {deep} by offset", f"/ar/?page={deep}"),
         ("article (ar)", newest.get_absolute_url("ar")),
         ("article (de)", newest.get_absolute_url("de")),
         ("category", category.get_absolute_url("ar")),
-        (f"category, page {deep}", category.get_absolute_url("de") + f"?page={deep}"),
+        (
+            f"category, page {deep}",
+            category.get_absolute_url("de") + f"?page={deep}&older_than={edge(in_category, 'de', deep)}",
+        ),
+        (f"category, page {deep} by offset", category.get_absolute_url("de") + f"?page={deep}"),
         ("archive", "/de/archive/"),
         (f"archive, page {deep}", f"/de/archive/?page={deep}"),
         ("archive, older than 200 days", f"/de/archive/?date_to={old}"),
