@@ -144,7 +144,7 @@ class ContentSecurityPolicyBrowserTests(RolesSurviveFlush, BrowserTestCase):
                     page.fill("#id_password", "wrong")
                     with page.expect_navigation():
                         page.click("input[type=submit]")
-                self.assertIn("locked", page.content())
+                self.assertIn("gesperrt", page.content())  # the browser asks for German
                 self.screenshot(page, f"admin_lockout_{name}")
                 self.assertEqual(page.violations, [])
                 call_command("axes_reset", verbosity=0)
