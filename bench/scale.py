@@ -128,7 +128,8 @@ def build(target, batch=500):
         print(f"  built {start + len(articles):,} articles", end="\r", file=sys.stderr, flush=True)
     print(file=sys.stderr)
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")  # fresh planner statistics, as autovacuum would leave them
+        # Fresh planner statistics and visibility map, as autovacuum would leave them (index-only scans need the map).
+        cursor.execute("VACUUM ANALYZE")
     return time.perf_counter() - started
 
 
@@ -150,8 +151,9 @@ def surfaces():
     last = ArticleSitemap().paginator.num_pages
 
     def edge(articles, language, page):
-        """The last article of the page before `page`, as its "older" link names it."""
-        return articles.published(language).latest_first(language).values_list("pk", flat=True)[(page - 1) * 20 - 1]
+        """The last article of the page before `page`, as its "older" link names it (the last one of a short list)."""
+        newest = articles.published(language).latest_first(language).values_list("pk", flat=True)
+        return list(newest[: (page - 1) * 20])[-1]
 
     in_category = Article.objects.filter(categories=category)
     return [
