@@ -60,12 +60,13 @@ def article_list(request):
         return error(f"{invalid} must be a whole number from 1")
     language = filters.chosen_language
     queryset = filters.filter_queryset(Article.objects.published(language)).latest_first(language)
-    paginator = CappedPaginator(with_relations(queryset), size)
+    paginator = CappedPaginator(queryset, size)
     try:
         page = paginator.page(number)
     except EmptyPage:
         return error("no such page", status=404)
-    results = list(page.object_list)
+    # Counted without the relations, which only the page's own articles are read with.
+    results = list(with_relations(queryset)[page.start_index() - 1 : page.end_index()]) if paginator.count else []
 
     def link(**changes):
         query = request.GET.copy()

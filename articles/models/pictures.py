@@ -363,6 +363,8 @@ CAPTION_ROW = (
     "image__credit",
     "image__archive_title",
     *(f"image__{name}" for name in languages.fields("alt_text")),
+    "image__source_identifier",
+    "image__remote_url",
     "renditions",
 )
 

@@ -4,9 +4,7 @@ Articles as ninjs 2.x (IPTC's news in JSON): one object per language version.
 Used by `export_articles` and the read-only API; importers/ninjs.py reads the same shape back.
 """
 
-from django.db.models import Prefetch
-
-from articles.models import ArticleSource, Caption, Placement, localized
+from articles.models import Placement, localized
 from articles.sanitizer import without_picture_markers
 
 NINJS_STANDARD = {
@@ -25,13 +23,8 @@ def article_uri(article, language):
 
 
 def with_relations(queryset):
-    """Prefetch everything `to_ninjs` reads, so exporting N articles costs a fixed number of queries."""
-    return queryset.prefetch_related(
-        Prefetch("source_links", queryset=ArticleSource.objects.select_related("source")),
-        Prefetch("captions", queryset=Caption.objects.select_related("image")),
-        "categories",
-        "topics",
-    )
+    """Everything `to_ninjs` reads, in the articles' own query (`with_relation_rows`): N articles cost one query."""
+    return queryset.with_relation_rows()
 
 
 def to_ninjs(article, language):
@@ -68,14 +61,14 @@ def to_ninjs(article, language):
     ]
     item["subjects"] = [
         {"name": category.display_name(language) or str(category), "uri": f"urn:newsroom:category:{category.pk}"}
-        for category in article.categories.all()
+        for category in article.shown_categories
     ] + [
         # ninjs 2.x has no keywords; topics are subjects (3.x would list them as keywords as well).
         {"name": topic.display_name(language), "uri": f"{TOPIC_URI}{topic.pk}"}
-        for topic in article.topics.all()
+        for topic in article.shown_topics
         if topic.display_name(language)
     ]
-    item["associations"] = [picture(caption, language) for caption in article.captions.all()]
+    item["associations"] = [picture(caption, language) for caption in article.shown_captions]
     return {key: value for key, value in item.items() if value not in ("", [], None)}
 
 
