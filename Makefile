@@ -38,9 +38,9 @@ test: install
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python -m pytest
 
-# Everything but the browser tests and the long fuzz runs: the loop to run while working.
+# Everything but the browser tests and the long runs, spread over the cores: the loop to run while working.
 test-fast: install
-	$(BIN)/python -m pytest -m "not browser and not slow"
+	$(BIN)/python -m pytest -m "not browser and not slow" -n auto
 
 lint: install
 	$(BIN)/ruff check .

@@ -13,6 +13,7 @@ import threading
 import time
 from unittest import mock
 
+import pytest
 from django.conf import settings
 from django.db import OperationalError, connection
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -79,6 +80,7 @@ print(json.dumps(results))
 """
 
 
+@pytest.mark.slow  # waits out a real connect timeout in a subprocess
 class DatabaseOutageTests(SimpleTestCase):
     def test_a_database_that_does_not_answer_gives_a_503_within_the_connect_timeout(self):
         with SilentServer() as server:
