@@ -65,8 +65,12 @@ def article_list(request):
         page = paginator.page(number)
     except EmptyPage:
         return error("no such page", status=404)
-    # Counted without the relations, which only the page's own articles are read with.
-    results = list(with_relations(queryset)[page.start_index() - 1 : page.end_index()]) if paginator.count else []
+    # Counted without the relations, which only the page's own articles are read with: the page's ids are chosen
+    # in a subquery, since PostgreSQL computes the select list of every row an offset skips.
+    results = []
+    if paginator.count:
+        shown = queryset.values("pk")[page.start_index() - 1 : page.end_index()]
+        results = list(with_relations(queryset.filter(pk__in=shown)))
 
     def link(**changes):
         query = request.GET.copy()
