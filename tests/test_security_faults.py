@@ -80,8 +80,8 @@ print(json.dumps(results))
 """
 
 
-@pytest.mark.slow  # waits out a real connect timeout in a subprocess
 class DatabaseOutageTests(SimpleTestCase):
+    @pytest.mark.slow  # waits out a real connect timeout in a subprocess
     def test_a_database_that_does_not_answer_gives_a_503_within_the_connect_timeout(self):
         with SilentServer() as server:
             environment = {
@@ -122,6 +122,7 @@ class DatabaseOutageTests(SimpleTestCase):
             "DATABASE_URL": "postgres://newsroom@db.example.org:5432/newsroom",
             "DATABASE_CONNECT_TIMEOUT": "4",
             "DATABASE_STATEMENT_TIMEOUT": "1500",
+            "DATABASE_PARALLEL_WORKERS": "2",
         }
         options = json.loads(
             subprocess.run(
@@ -134,7 +135,7 @@ class DatabaseOutageTests(SimpleTestCase):
             ).stdout
         )
         self.assertEqual(options["connect_timeout"], 4)
-        self.assertEqual(options["options"], "-c statement_timeout=1500")
+        self.assertEqual(options["options"], "-c statement_timeout=1500 -c max_parallel_workers_per_gather=2")
         self.assertEqual(options["tcp_user_timeout"], 6000)
 
 
