@@ -1,5 +1,6 @@
 """The Arabic and German catalogues: complete, six Arabic plural forms, and the seed's own wordings."""
 
+import json
 from pathlib import Path
 
 from django.conf import settings
@@ -61,3 +62,14 @@ class TranslatedPagesTests(TestCase):
         with translation.override("de"):
             self.assertTrue(gettext("language versions") in german)
         self.assertNotEqual(gettext("language versions"), "")
+
+
+class EditorDialogCatalogueTests(TestCase):
+    """django-prose-editor's dialogs read window.gettext, which the admin's JavaScript catalogue gives them."""
+
+    def test_the_admin_javascript_catalogue_translates_the_editors_dialogs(self):
+        self.client.force_login(User.objects.create_superuser("ed", "ed@example.com", "pw"))
+        for language, expected in (("ar", "تعديل الرابط"), ("de", "Link bearbeiten")):
+            with self.subTest(language):
+                catalogue = self.client.get("/admin/jsi18n/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+                self.assertIn(f'"Edit Link": {json.dumps(expected)}', catalogue)
