@@ -69,10 +69,10 @@ INSTALLED_APPS = [
     # Only for its editor's static files (ProseMirror/Tiptap) and their translations; see articles/widgets.py.
     "django_prose_editor",
     # Login protection: failed logins counted per user and address in the database, so every server sees them.
-    "axes",
+    "newsroom.apps.LoginProtectionConfig",  # axes, with a translated name
     # Optional TOTP second factor for staff (required for chief editors with ADMIN_REQUIRE_2FA=1).
     "django_otp",
-    "django_otp.plugins.otp_totp",
+    "newsroom.apps.TwoFactorDevicesConfig",  # django_otp.plugins.otp_totp, with translated names
     "csp",
     "storages",
     # The design, one app per part; dependencies run articles <- workflow <- reader and articles <- interchange.

@@ -73,3 +73,14 @@ class EditorDialogCatalogueTests(TestCase):
             with self.subTest(language):
                 catalogue = self.client.get("/admin/jsi18n/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
                 self.assertIn(f'"Edit Link": {json.dumps(expected)}', catalogue)
+
+
+class ThirdPartyNamesTests(TestCase):
+    def test_login_protection_apps_are_named_in_the_admins_language(self):
+        self.client.force_login(User.objects.create_superuser("ed", "ed@example.com", "pw"))
+        for language, names in (("ar", ("حماية تسجيل الدخول", "أجهزة TOTP")), ("de", ("Anmeldeschutz", "TOTP-Geräte"))):
+            with self.subTest(language):
+                index = self.client.get("/admin/", HTTP_ACCEPT_LANGUAGE=language)
+                for name in names:
+                    self.assertContains(index, name)
+                self.assertNotContains(index, "TOTP devices")
