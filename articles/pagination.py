@@ -17,12 +17,24 @@ LIST_CAP = 1000
 CURSORS = ("older_than", "newer_than")
 
 
+class CountedPage(Page):
+    """A page of a counted list: its neighbours are addressed by number, and it knows how many pages there are."""
+
+    def next_query(self):
+        return {"page": self.next_page_number()}
+
+    def previous_query(self):
+        return {"page": self.previous_page_number()}
+
+    @property
+    def total(self):
+        return self.paginator.num_pages
+
+
 class CappedPaginator(Paginator):
     """A Paginator over at most `cap` items; `is_capped` says whether more exist beyond them."""
 
     cap = LIST_CAP
-    # Whether pages can say "of N": a counted list can.
-    counted = True
 
     @cached_property
     def found(self):
@@ -44,12 +56,18 @@ class CappedPaginator(Paginator):
             return 0
         return max(1, math.ceil(self.count / self.per_page))
 
+    def _get_page(self, *args, **kwargs):
+        return CountedPage(*args, **kwargs)
+
 
 class LookaheadPage(Page):
     """
     A page that knows whether pages follow and precede it from the row its query read beyond it, and links to them
     by the articles at its edges (keyset), so the hundredth page costs what the first does.
     """
+
+    # Nothing was counted, so the page says "Page 3", not "Page 3 of 50".
+    total = None
 
     def __init__(self, object_list, number, paginator, followed, preceded):
         super().__init__(object_list, number, paginator)
@@ -82,7 +100,6 @@ class LookaheadPaginator(CappedPaginator):
     A bare page number still works by offset; only one past the end falls back to the capped count.
     """
 
-    counted = False
     # Set by `page()`: the cap's last page was read and the list goes on past it.
     is_capped = False
 
