@@ -42,7 +42,36 @@ class Source(models.Model):
         return getattr(self, localized("name", language)) or self.code
 
 
-class Category(models.Model):
+class NamedPage:
+    """
+    Categories and topics: named per language, each name with a slug (made from it when left empty) and a reader
+    page (`page`, a URL name) in that language.
+    """
+
+    page = ""
+
+    def __str__(self):
+        return names_in_all_languages(self, "name") or str(self.pk)
+
+    def save(self, *args, **kwargs):
+        for language in LANGUAGE_CODES:
+            name = getattr(self, localized("name", language))
+            if name and not getattr(self, localized("slug", language)):
+                setattr(self, localized("slug", language), self.slug_for(name))
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self, language=None):
+        language = language or languages.DEFAULT
+        with override(language):
+            return reverse(self.page, kwargs={"slug": getattr(self, localized("slug", language)) or self.pk})
+
+    def display_name(self, language):
+        return getattr(self, localized("name", language)) or ""
+
+
+class Category(NamedPage, models.Model):
+    page = "reader:category"
+
     name = models.CharField(_("name"), max_length=100)
     slug = models.SlugField(_("slug"), max_length=120, allow_unicode=True, blank=True)
     parent = models.ForeignKey(
@@ -57,23 +86,9 @@ class Category(models.Model):
         verbose_name = _("category")
         verbose_name_plural = _("categories")
 
-    def __str__(self):
-        return names_in_all_languages(self, "name") or str(self.pk)
-
-    def save(self, *args, **kwargs):
-        for language in LANGUAGE_CODES:
-            name = getattr(self, localized("name", language))
-            if name and not getattr(self, localized("slug", language)):
-                setattr(self, localized("slug", language), slugify(name, allow_unicode=True)[:120])
-        super().save(*args, **kwargs)
-
-    def get_absolute_url(self, language=None):
-        language = language or languages.DEFAULT
-        with override(language):
-            return reverse("reader:category", kwargs={"slug": getattr(self, localized("slug", language)) or self.pk})
-
-    def display_name(self, language):
-        return getattr(self, localized("name", language)) or ""
+    @staticmethod
+    def slug_for(name):
+        return slugify(name, allow_unicode=True)[:120]
 
 
 class TopicQuerySet(models.QuerySet):
@@ -84,11 +99,13 @@ class TopicQuerySet(models.QuerySet):
         )
 
 
-class Topic(models.Model):
+class Topic(NamedPage, models.Model):
     """
     What an article is about, as agencies and DW pages tag it (keywords, subjects, DW's topic links): kept per
     language, because an agency's German keyword is no Arabic one until an editor names it in Arabic too.
     """
+
+    page = "reader:topic"
 
     name = models.CharField(_("name"), max_length=150, blank=True)
     slug = models.SlugField(_("slug"), max_length=160, allow_unicode=True, blank=True)
@@ -109,24 +126,6 @@ class Topic(models.Model):
             )
             for code in LANGUAGE_CODES
         ]
-
-    def __str__(self):
-        return names_in_all_languages(self, "name") or str(self.pk)
-
-    def save(self, *args, **kwargs):
-        for language in LANGUAGE_CODES:
-            name = getattr(self, localized("name", language))
-            if name and not getattr(self, localized("slug", language)):
-                setattr(self, localized("slug", language), self.slug_for(name))
-        super().save(*args, **kwargs)
-
-    def get_absolute_url(self, language=None):
-        language = language or languages.DEFAULT
-        with override(language):
-            return reverse("reader:topic", kwargs={"slug": getattr(self, localized("slug", language)) or self.pk})
-
-    def display_name(self, language):
-        return getattr(self, localized("name", language)) or ""
 
     @staticmethod
     def slug_for(name):
