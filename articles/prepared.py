@@ -4,18 +4,32 @@
 The ORM rebuilds and recompiles a query on every request; for the hottest uncached page (an article) that is most of
 the time the request takes (filters over per-language columns, subqueries, joins). A prepared query builds its
 queryset once with placeholder values, keeps the SQL and where each placeholder went among its parameters, and
-later runs that SQL with the request's values as a raw query: the same rows, the same model instances, none of the
-building. Only values that reach the SQL as parameters can be placeholders (not slices, which become literals);
-"now" belongs in the SQL (`Now()`), not in a placeholder.
+later runs that SQL with the request's values and builds the instances itself, as the ORM's own iterator does: the
+same rows, the same model instances, none of the building (nor a raw queryset's column mapping per request). Only
+values that reach the SQL as parameters can be placeholders (not slices, which become literals); "now" belongs in
+the SQL (`Now()`), not in a placeholder.
 """
 
 import threading
+from dataclasses import dataclass
 
 from django.db import connections
 
 
 class Placeholder(int):
     """A value no real query uses, recognisable among the compiled parameters."""
+
+
+@dataclass(frozen=True)
+class Prepared:
+    model: type
+    sql: str
+    params: list
+    slots: list  # per parameter, the placeholder's name, or None for a value of the query's own
+    field_names: list  # the model's columns read, and where each is in the row
+    field_positions: list
+    annotations: dict  # annotation name -> position in the row
+    converters: list  # (position, converters, expression): what the ORM applies to values as read
 
 
 class PreparedQuery:
@@ -36,15 +50,44 @@ class PreparedQuery:
         missing = set(self.names) - set(slots)
         if missing:
             raise ValueError(f"placeholders that did not reach the SQL as parameters: {sorted(missing)}")
-        return queryset.model, sql, list(params), slots
+        if compiler.klass_info.get("related_klass_infos"):
+            raise ValueError("select_related is not supported by a prepared query")
+        expressions = [expression for expression, _sql, _alias in compiler.select]
+        converters = compiler.get_converters(expressions)
+        return Prepared(
+            model=queryset.model,
+            sql=sql,
+            params=list(params),
+            slots=slots,
+            field_names=[expressions[index].target.attname for index in compiler.klass_info["select_fields"]],
+            field_positions=list(compiler.klass_info["select_fields"]),
+            annotations=dict(compiler.annotation_col_map),
+            converters=[(position, convs, expression) for position, (convs, expression) in converters.items()],
+        )
 
-    def raw(self, using="default", **values):
-        """The rows of the query for `values`, as model instances (a RawQuerySet: annotations become attributes)."""
+    def get(self, using="default", **values):
+        """The first instance the query finds for `values`, with its annotations as attributes; None if none."""
         key = (using, connections[using].vendor)
         prepared = self.prepared.get(key)
         if prepared is None:
             with self.lock:
                 prepared = self.prepared.setdefault(key, self.prepare(using))
-        model, sql, params, slots = prepared
-        bound = [values[slot] if slot is not None else param for param, slot in zip(params, slots, strict=True)]
-        return model.objects.raw(sql, bound, using=using)
+        bound = [
+            values[slot] if slot is not None else param
+            for param, slot in zip(prepared.params, prepared.slots, strict=True)
+        ]
+        connection = connections[using]
+        with connection.cursor() as cursor:
+            cursor.execute(prepared.sql, bound)
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        row = list(row)
+        for position, convs, expression in prepared.converters:
+            for converter in convs:
+                row[position] = converter(row[position], expression, connection)
+        fields = [row[position] for position in prepared.field_positions]
+        instance = prepared.model.from_db(using, prepared.field_names, fields)
+        for name, position in prepared.annotations.items():
+            setattr(instance, name, row[position])
+        return instance

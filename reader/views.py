@@ -120,10 +120,10 @@ class ArticleDetailView(DependencyKeysMixin, DetailView):
     context_object_name = "article"
 
     def get_object(self, queryset=None):
-        found = list(PAGE_QUERIES[get_language()].raw(pk=self.kwargs["pk"]))
-        if not found:
+        found = PAGE_QUERIES[get_language()].get(pk=self.kwargs["pk"])
+        if found is None:
             raise Http404
-        return found[0]
+        return found
 
     def get(self, request, *args, **kwargs):
         self.object = self.get_object()

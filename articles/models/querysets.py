@@ -8,6 +8,7 @@ import secrets
 
 from django.core.signals import setting_changed
 from django.db import models
+from django.db.models.base import ModelState
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
@@ -253,9 +254,22 @@ def card_row(language):
 
 
 def from_row(model, values):
-    """An instance of `model` from column values (by attribute name) read in a JSON row, as if read by a query."""
-    names = [field.attname for field in model._meta.concrete_fields if field.attname in values]
-    return model.from_db(None, names, [values[name] for name in names])
+    """
+    An instance of `model` from column values (by attribute name) read in a JSON row, as `Model.from_db` gives it
+    when the query read those columns: the others are deferred (read on first use). Built without calling the
+    model's constructor: a page builds dozens of these display objects (agencies, pictures, cards) and never saves
+    them, and the constructor, with django-modeltranslation's wrapper and the init signals, was most of their cost.
+    """
+    instance = model.__new__(model)
+    instance._state = ModelState()
+    instance._state.adding = False
+    instance.__dict__.update((name, values[name]) for name in concrete_attnames(model) if name in values)
+    return instance
+
+
+@functools.cache
+def concrete_attnames(model):
+    return tuple(field.attname for field in model._meta.concrete_fields)
 
 
 def json_rows(value):
