@@ -8,10 +8,10 @@ defaults: a third language is a settings change, a migration `makemigrations` wr
 """
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 
 from django.conf import settings
-from django.utils import formats, timezone
+from django.utils import dateformat, formats, timezone
 from django.utils.translation import get_language, get_language_info
 from modeltranslation.utils import build_localized_fieldname
 
@@ -47,9 +47,13 @@ class Language:
         """This language's column of a translated field (`headline` -> `headline_ar`)."""
         return build_localized_fieldname(name, self.code)
 
+    @cached_property
+    def digit_table(self):
+        return str.maketrans(WESTERN_DIGITS, self.digits)
+
     def digits_of(self, text):
         """`text` with its Western digits written in this language's digits."""
-        return str(text).translate(str.maketrans(WESTERN_DIGITS, self.digits))
+        return str(text).translate(self.digit_table)
 
     def join(self, items):
         return self.list_separator.join(str(item) for item in items)
@@ -60,7 +64,8 @@ class Language:
             return ""
         if hasattr(value, "tzinfo") and timezone.is_aware(value):
             value = timezone.localtime(value)
-        return self.digits_of(formats.date_format(value, self.date_format))
+        # The format looked up for this language (not the active one's, asked for again at every date printed).
+        return self.digits_of(dateformat.format(value, formats.get_format(self.date_format, lang=self.code)))
 
 
 @cache

@@ -40,7 +40,12 @@ def page_context(request):
     """What every public template reads: the page language's facts and its translations (once per render)."""
     language = languages.current()
     catalogue = translations_of(language.code)
-    return {"language": language, "gettext": catalogue.gettext, "ngettext": catalogue.ngettext}
+    return {
+        "language": language,
+        "gettext": catalogue.gettext,
+        "ngettext": catalogue.ngettext,
+        "script_prefix": get_script_prefix(),
+    }
 
 
 # --- filters ------------------------------------------------------------------------------------------------
@@ -145,9 +150,13 @@ def figure(context, caption, sizes, loading="lazy", fetchpriority=""):
     return Markup(f'<figure class="figure{awaiting}">\n  {shown}\n  {figcaption}\n</figure>')
 
 
-def site_url(name, language=None):
+@pass_context
+def site_url(context, name, language=None):
     """An address of the site's own pages (no arguments), remembered per language: every page prints several."""
-    return site_path(name, language or get_language(), get_script_prefix())
+    page_language = context.get("language")
+    if page_language is None:  # a template rendered without `page_context` (an error page)
+        return site_path(name, language or get_language(), get_script_prefix())
+    return site_path(name, language or page_language.code, context["script_prefix"])
 
 
 @functools.lru_cache(maxsize=256)

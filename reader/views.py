@@ -3,6 +3,7 @@ The reader site: thin views over `Article.objects.published(language)`, each nam
 for the page cache, each reading only the columns it prints and a fixed number of queries at any archive size.
 """
 
+import functools
 from urllib.parse import unquote, urlencode
 
 from csp.constants import SELF
@@ -113,6 +114,10 @@ def page_query(language):
 PAGE_QUERIES = {code: page_query(code) for code in languages.CODES}
 
 
+# Addresses of articles are remembered as reversed (articles/models/querysets.py), and so are their readable forms.
+unquoted_path = functools.lru_cache(maxsize=8192)(unquote)
+
+
 class ArticleDetailView(DependencyKeysMixin, DetailView):
     """One language version in one query, whatever the article carries."""
 
@@ -128,7 +133,7 @@ class ArticleDetailView(DependencyKeysMixin, DetailView):
     def get(self, request, *args, **kwargs):
         self.object = self.get_object()
         canonical = self.object.get_absolute_url(get_language())
-        if request.path != unquote(canonical):
+        if request.path != unquoted_path(canonical):
             return redirect(canonical, permanent=True)
         return self.render_to_response(self.get_context_data(object=self.object))
 

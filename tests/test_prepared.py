@@ -4,7 +4,7 @@ from django.db.models import Count, F
 from django.test import TestCase
 
 from articles.models import Article, Image, from_row
-from articles.prepared import PreparedQuery
+from articles.prepared import PreparedQuery, inline_constants
 
 from .factories import make_article, make_category
 
@@ -50,6 +50,23 @@ class PreparedQueryTests(TestCase):
         query = PreparedQuery(lambda pk: Article.objects.filter(pk__gt=0), "pk")
         with self.assertRaisesMessage(ValueError, "placeholders that did not reach the SQL as parameters: ['pk']"):
             query.get(pk=3)
+
+
+class InlineConstantsTests(TestCase):
+    def test_the_querys_own_text_is_written_in_and_placeholders_stay_parameters(self):
+        sql, params, slots = inline_constants(
+            "SELECT 1 FROM t WHERE a = %s AND b LIKE '%%x' AND c = %s AND d = %s",
+            ["it's 100%", 7, 8],
+            [None, None, "pk"],
+        )
+        self.assertEqual(sql, "SELECT 1 FROM t WHERE a = 'it''s 100%%' AND b LIKE '%%x' AND c = %s AND d = %s")
+        self.assertEqual((params, slots), ([7, 8], [None, "pk"]))
+
+    def test_a_prepared_query_finds_the_same_rows_with_its_constants_written_in(self):
+        article = make_article(publish=("ar",))
+        make_article(languages=("ar",))  # a draft, which the status constant leaves out
+        query = PreparedQuery(lambda pk: Article.objects.filter(status_ar="published", pk__gte=pk), "pk")
+        self.assertEqual(query.get(pk=0).pk, article.pk)
 
 
 class FromRowTests(TestCase):

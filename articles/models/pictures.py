@@ -145,7 +145,8 @@ class Image(models.Model):
         """
         rows = getattr(self, "rendition_rows", None)
         if rows is not None:
-            listed = [ListedRendition(*row) for row in rows]
+            # Each row is (width, height, format, file, crop): only the crop asked for becomes an object.
+            listed = [ListedRendition(*row) for row in rows if row[4] == crop]
         else:
             listed = self.renditions.all()
         return sorted(
