@@ -114,6 +114,21 @@ def page_query(language):
 PAGE_QUERIES = {code: page_query(code) for code in languages.CODES}
 
 
+def absolute_url_maker(request):
+    """
+    `request.build_absolute_uri` for the page's own addresses, which are already encoded: the scheme and host are
+    found once per page (an article page prints eight addresses, each checked against ALLOWED_HOSTS again).
+    """
+    base = request.build_absolute_uri("/")[:-1]
+
+    def absolute(location):
+        if location.startswith("/") and not location.startswith("//"):
+            return base + location
+        return request.build_absolute_uri(location)
+
+    return absolute
+
+
 # Addresses of articles are remembered as reversed (articles/models/querysets.py), and so are their readable forms.
 unquoted_path = functools.lru_cache(maxsize=8192)(unquote)
 
@@ -142,7 +157,7 @@ class ArticleDetailView(DependencyKeysMixin, DetailView):
         article = self.object
         language = get_language()
         published = article.published_languages()
-        absolute = self.request.build_absolute_uri
+        absolute = absolute_url_maker(self.request)
         lead = article.lead_caption()
         og_image = lead.image.picture.get("widest") if lead and lead.image.picture else None
         categories = [category for category in article.shown_categories if category.display_name(language)]

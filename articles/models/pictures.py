@@ -290,8 +290,13 @@ class ListedRendition:
 
 def rendition_url(name):
     """A rendition file's address: remembered when files are local (a page prints dozens, the same every time)."""
-    storage = Rendition._meta.get_field("file").storage
-    return local_url(name) if isinstance(storage, FileSystemStorage) else storage.url(name)
+    return local_url(name) if files_are_local() else Rendition._meta.get_field("file").storage.url(name)
+
+
+@functools.cache
+def files_are_local():
+    # Asked once, not per rendition: the storage is a lazy object, and every isinstance() on it goes through it.
+    return isinstance(Rendition._meta.get_field("file").storage, FileSystemStorage)
 
 
 @functools.lru_cache(maxsize=16384)
@@ -303,6 +308,7 @@ def local_url(name):
 def forget_local_urls(sender, setting, **kwargs):
     if setting in ("MEDIA_URL", "STORAGES"):
         local_url.cache_clear()
+        files_are_local.cache_clear()
 
 
 def rendition_upload_to(instance, filename):
