@@ -32,8 +32,8 @@ from articles import languages
 
 # Marked here for makemessages; translated with the page's catalogue where it is printed.
 IMAGE_LABEL = gettext_noop("Image:")
-# The characters json_script escapes, so a headline can never close the script element.
-JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+# The characters json_script escapes, so a headline can never close the script element ("&" first).
+JSON_SCRIPT_ESCAPES = (("&", "\\u0026"), ("<", "\\u003C"), (">", "\\u003E"))
 
 
 def page_context(request):
@@ -79,7 +79,10 @@ def local_date(value):
 
 def json_ld(data):
     """A `<script type="application/ld+json">` element, escaped like `json_script` (never concatenated)."""
-    payload = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(JSON_SCRIPT_ESCAPES)
+    payload = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False)
+    # str.replace, not str.translate with a table: translate looks up every character of the text in the table.
+    for character, escaped in JSON_SCRIPT_ESCAPES:
+        payload = payload.replace(character, escaped)
     return Markup('<script type="application/ld+json">{}</script>').format(Markup(payload))
 
 
