@@ -13,8 +13,10 @@ from django.db.models.functions import JSONArray
 class JSONRows(Subquery):
     template = "(SELECT COALESCE(JSONB_AGG(rows.item), '[]'::jsonb) FROM (%(subquery)s) rows)"
 
-    def __init__(self, queryset, *fields):
-        super().__init__(queryset.annotate(item=JSONArray(*fields)).values("item"), output_field=JSONField())
+    def __init__(self, queryset, *fields, limit=None):
+        """The rows of `queryset` as JSON arrays of `fields`; only its first `limit` rows when given."""
+        rows = queryset.annotate(item=JSONArray(*fields)).values("item")
+        super().__init__(rows[:limit] if limit else rows, output_field=JSONField())
 
     def as_sqlite(self, compiler, connection, **extra_context):
         template = "(SELECT COALESCE(JSON_GROUP_ARRAY(JSON(rows.item)), '[]') FROM (%(subquery)s) rows)"

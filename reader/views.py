@@ -9,7 +9,7 @@ from urllib.parse import unquote, urlencode
 from csp.constants import SELF
 from csp.decorators import csp_replace
 from django.core import signing
-from django.db.models import OuterRef, Prefetch
+from django.db.models import OuterRef
 from django.db.models.functions import Now
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,7 +25,7 @@ from django_filters.views import FilterView
 
 from articles import dependencies, languages, search
 from articles.aggregates import JSONRows
-from articles.models import Article, Caption, Category, Placement, Topic, as_datetime, json_rows, localized
+from articles.models import Article, Category, Topic, as_datetime, json_rows, localized
 from articles.pagination import CURSORS, CappedPaginator, LookaheadPaginator
 from articles.prepared import PreparedQuery
 from workflow.models import Correction
@@ -33,13 +33,6 @@ from workflow.models import Correction
 from . import presentation
 from .caching import depends_on
 from .filters import ArticleArchiveFilter
-
-
-def lead_captions():
-    """Lead pictures of a list of articles with all their renditions: one query for any number of articles."""
-    return Prefetch(
-        "captions", queryset=Caption.objects.filter(placement=Placement.LEAD).with_pictures(), to_attr="lead_captions"
-    )
 
 
 class DependencyKeysMixin:
@@ -305,7 +298,7 @@ class HomeView(DependencyKeysMixin, PublishedMixin, ReaderPaginationMixin, ListV
         return super().get_paginator(queryset, per_page, cursor=cursor, language=get_language(), **kwargs)
 
     def get_queryset(self):
-        return super().get_queryset().prefetch_related(lead_captions())
+        return super().get_queryset().with_lead_pictures()
 
     def dependency_keys(self, context):
         return {dependencies.listing(get_language())}

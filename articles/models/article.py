@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from .. import dependencies, languages, sanitizer, search
 from ..languages import CODES as LANGUAGE_CODES
 from .common import PREVIEW_SALT, PUBLISH_PERMISSION, Placement, Status, localized, text_digest
-from .pictures import CAPTION_ROW, Caption, Image
+from .pictures import CAPTION_ROW, LEAD_PICTURE_ROW, Caption, Image
 from .querysets import (
     ArticleQuerySet,
     article_path,
@@ -483,6 +483,20 @@ class Article(models.Model):
 
     def short_link(self):
         return f"{settings.SHORT_LINK_BASE}/p/{self.short_code}"
+
+    @cached_property
+    def lead_picture(self):
+        """
+        A card's picture: the lead caption's image with its renditions, when the card was read with it
+        (`with_lead_pictures`); a card read without it (a related article's) shows none, and costs no query.
+        """
+        found = json_rows(getattr(self, "lead_picture_rows", None))
+        if not found:
+            return None
+        values = dict(zip(LEAD_PICTURE_ROW, found[0], strict=True))
+        image = from_row(Image, {name[7:]: value for name, value in values.items() if name.startswith("image__")})
+        image.rendition_rows = json_rows(values["renditions"])
+        return image
 
     def lead_caption(self):
         """The lead picture's caption, or None."""

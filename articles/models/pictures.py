@@ -356,6 +356,8 @@ class Rendition(models.Model):
 
 
 # A caption in `ArticleQuerySet.for_page`'s rows: the caption, its picture, the picture's renditions.
+# What a card's picture needs, read with the card (`ArticleQuerySet.with_lead_pictures`).
+LEAD_PICTURE_ROW = ("image__id", "image__file", "image__width", "image__height", "renditions")
 CAPTION_ROW = (
     "id",
     "key",

@@ -18,8 +18,8 @@ from django.utils.translation import override
 from .. import search
 from ..aggregates import JSONRows
 from ..languages import CODES as LANGUAGE_CODES
-from .common import SHORT_CODE_ALPHABET, SHORT_CODE_LENGTH, Status, localized
-from .pictures import CAPTION_ROW, Caption, Rendition
+from .common import SHORT_CODE_ALPHABET, SHORT_CODE_LENGTH, Placement, Status, localized
+from .pictures import CAPTION_ROW, LEAD_PICTURE_ROW, Caption, Rendition
 from .taxonomy import ArticleSource, Category, Topic
 
 # What every card prints besides its language's text: its address, short link and feed dates.
@@ -187,6 +187,22 @@ class ArticleQuerySet(models.QuerySet):
     def cards(self, language):
         """Only the columns a card of the `language` version prints (lists, feeds): never bodies or search columns."""
         return self.only(*CARD_COLUMNS, *(localized(name, language) for name in CARD_FIELDS))
+
+    def with_lead_pictures(self):
+        """
+        Each article's lead picture with its renditions as a JSON row of the same query, which `Article.lead_picture`
+        reads: a list of cards costs one query, and builds no caption or picture model per card.
+        """
+        leads = Caption.objects.filter(article=models.OuterRef("pk"), placement=Placement.LEAD)
+        renditions = Rendition.objects.filter(image=models.OuterRef("image_id")).order_by("format", "width")
+        return self.annotate(
+            lead_picture_rows=JSONRows(
+                leads.order_by("position", "pk"),
+                *LEAD_PICTURE_ROW[:-1],
+                JSONRows(renditions, "width", "height", "format", "file", "crop"),
+                limit=1,
+            )
+        )
 
     def for_page(self, language, now=None):
         """
