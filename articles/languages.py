@@ -7,8 +7,9 @@ LANGUAGES, direction from Django's own language info, and the rest from LANGUAGE
 defaults: a third language is a settings change, a migration `makemigrations` writes, and translations.
 """
 
+import datetime
 from dataclasses import dataclass
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
 
 from django.conf import settings
 from django.utils import dateformat, formats, timezone
@@ -64,8 +65,19 @@ class Language:
             return ""
         if hasattr(value, "tzinfo") and timezone.is_aware(value):
             value = timezone.localtime(value)
-        # The format looked up for this language (not the active one's, asked for again at every date printed).
-        return self.digits_of(dateformat.format(value, formats.get_format(self.date_format, lang=self.code)))
+        day = value.date() if isinstance(value, datetime.datetime) else value
+        return formatted_day(day, self.code, get_language())
+
+
+@lru_cache(maxsize=4096)
+def formatted_day(day, code, interface_code):
+    """
+    One day as language `code` prints dates, with month names in the active language: remembered, since a list
+    prints twenty dates and most of them are the same few days. A date has no time of day, so a format with one
+    fails loudly here rather than printing a remembered time.
+    """
+    language = get(code)
+    return language.digits_of(dateformat.format(day, formats.get_format(language.date_format, lang=code)))
 
 
 @cache

@@ -11,6 +11,7 @@ import re
 import nh3
 from django.utils.html import escape
 from django.utils.safestring import SafeString
+from lxml import etree
 from lxml import html as lxml_html
 
 ALLOWED_TAGS = {
@@ -162,7 +163,8 @@ def split_blocks(html):
         tail, fragment.tail = fragment.tail, None
         # The body was cleaned by clean_html on save; serialising its own elements adds nothing unsafe.
         # SafeString rather than mark_safe, which first checks each of a body's dozens of blocks for laziness.
-        blocks.append(SafeString(lxml_html.tostring(fragment, encoding="unicode")))
+        # lxml.html.tostring is this plus a regular expression for <meta> tags, which a cleaned body never holds.
+        blocks.append(SafeString(etree.tostring(fragment, method="html", encoding="unicode")))
         if tail and tail.strip():
             blocks.append(SafeString(f"<p>{escape(tail.strip())}</p>"))
     return blocks
