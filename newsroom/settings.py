@@ -155,7 +155,11 @@ DATABASE_STATEMENT_TIMEOUT = env_int("DATABASE_STATEMENT_TIMEOUT", 30_000)  # mi
 # A request's queries are short: starting parallel workers costs more than they save (a category's capped count took
 # 11 ms with two workers and 4 ms without, at 100,000 articles). Reports run from a shell can ask for them.
 DATABASE_PARALLEL_WORKERS = env_int("DATABASE_PARALLEL_WORKERS", 0)
+# After a connect fails, a process answers 503 at once for this long instead of waiting out the connect timeout on
+# every request (newsroom/backends/postgresql).
+DATABASE_OUTAGE_PAUSE = env_int("DATABASE_OUTAGE_PAUSE", 5)  # seconds
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["ENGINE"] = "newsroom.backends.postgresql"
     DATABASES["default"]["OPTIONS"] = {
         "connect_timeout": DATABASE_CONNECT_TIMEOUT,
         # Server side: a statement running longer is cancelled. Client side: a kept connection whose packets go

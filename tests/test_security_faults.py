@@ -13,13 +13,16 @@ import threading
 import time
 from unittest import mock
 
+import psycopg
 import pytest
 from django.conf import settings
 from django.db import OperationalError, connection
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.utils import ConnectionHandler
 from django.test import Client, SimpleTestCase, TestCase, override_settings
 from django.urls import reverse
 
+from newsroom.backends.postgresql.base import BREAKER, DatabaseWrapper
 from tests.factories import make_article, make_user
 
 UNREACHABLE_REDIS = {
@@ -113,6 +116,8 @@ class DatabaseOutageTests(SimpleTestCase):
         self.assertEqual(results["/healthz"]["status"], 200)
         self.assertEqual(results["/readyz"]["status"], 503)
         self.assertFalse(json.loads(results["/readyz"]["body"])["checks"]["database"]["ok"])
+        # Only the first request waited on the database: the circuit breaker answered the others at once.
+        self.assertEqual(len(server.held), 1)
 
     def test_the_timeouts_come_from_the_environment(self):
         code = "import json; from newsroom import settings; print(json.dumps(settings.DATABASES['default']['OPTIONS']))"
@@ -137,6 +142,42 @@ class DatabaseOutageTests(SimpleTestCase):
         self.assertEqual(options["connect_timeout"], 4)
         self.assertEqual(options["options"], "-c statement_timeout=1500 -c max_parallel_workers_per_gather=2")
         self.assertEqual(options["tcp_user_timeout"], 6000)
+
+
+class CircuitBreakerTests(SimpleTestCase):
+    """After a failed connect a process does not try again for a pause (newsroom/backends/postgresql)."""
+
+    def setUp(self):
+        BREAKER.close()
+        self.addCleanup(BREAKER.close)
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]  # closed again: connecting is refused at once
+        database = {"ENGINE": "newsroom.backends.postgresql", "NAME": "newsroom", "HOST": "127.0.0.1", "PORT": port}
+        configured = ConnectionHandler().configure_settings({"default": database})["default"]
+        self.database = DatabaseWrapper(configured, alias="outage")
+
+    def connects(self):
+        """How many times the process really tried to connect, for one request's worth of database use."""
+        with mock.patch("psycopg.connect", wraps=psycopg.connect) as connect:
+            with self.assertRaises(psycopg.OperationalError):  # Django's ensure_connection makes it its own
+                self.database.get_new_connection(self.database.get_connection_params())
+        return connect.call_count
+
+    def test_after_a_failed_connect_the_next_ones_fail_at_once(self):
+        self.assertEqual(self.connects(), 1)
+        self.assertEqual([self.connects() for _ in range(3)], [0, 0, 0])
+        self.assertEqual(BREAKER.current_state, "open")
+
+    def test_after_the_pause_one_connect_is_tried_and_a_failure_opens_the_circuit_again(self):
+        self.connects()
+        BREAKER.half_open()  # what the pause's end does
+        self.assertEqual(self.connects(), 1)
+        self.assertEqual((self.connects(), BREAKER.current_state), (0, "open"))
+
+    def test_the_pause_comes_from_the_environment(self):
+        self.assertEqual(BREAKER.reset_timeout, settings.DATABASE_OUTAGE_PAUSE)
+        self.assertEqual(settings.DATABASE_OUTAGE_PAUSE, 5)
 
 
 class OutageInProcessTests(TestCase):
