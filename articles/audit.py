@@ -3,6 +3,7 @@ Who changed what, and by which path: every change to what readers see keeps a re
 admin log entry, both naming the user, whether it came through the admin, an import or a scheduled job.
 """
 
+import functools
 import json
 from dataclasses import dataclass, field
 
@@ -13,9 +14,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.core import serializers
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import router
-from django.db.models import prefetch_related_objects
+from django.db.models import Field, prefetch_related_objects
 from django.utils import timezone
-from django.utils.encoding import force_str
+from django.utils.encoding import force_str, is_protected_type
 from reversion.models import Revision, Version
 from reversion.revisions import _get_options
 
@@ -142,29 +143,59 @@ def version_of(obj, revision, known=None):
 
 def serialize(obj, options, known=None):
     """
-    What `serializers.serialize(options.format, (obj,), ...)` gives. Many-to-many fields are read from `known` or
-    the prefetch cache (Django's serializer builds a query for each even when they are prefetched), and JSON is
-    encoded in one go (the C encoder).
+    What `serializers.serialize(options.format, (obj,), ...)` gives, byte for byte. Django's serializer works out
+    for every object which fields to write and how; `serialization_plan` does that once per model. Many-to-many
+    fields are read from `known` or the prefetch cache (Django's serializer builds a query for each even when they
+    are prefetched), and JSON is encoded in one go (the C encoder).
     """
-    kwargs = {"fields": options.fields, "use_natural_foreign_keys": options.use_natural_foreign_keys}
     if options.format != "json" or options.use_natural_foreign_keys:
+        kwargs = {"fields": options.fields, "use_natural_foreign_keys": options.use_natural_foreign_keys}
         return serializers.serialize(options.format, (obj,), **kwargs)
-    many = [
-        relation
-        for relation in obj._meta.many_to_many
-        if relation.name in options.fields and relation.remote_field.through._meta.auto_created
-    ]
-    local = [name for name in options.fields if name not in {relation.name for relation in many}]
-    (data,) = serializers.serialize("python", (obj,), fields=local)
+    label, pk_field, local, many = serialization_plan(type(obj), options)
+    fields = {name: value_of(obj, model_field, plain) for name, model_field, plain in local}
     cache = getattr(obj, "_prefetched_objects_cache", {})
-    for relation in many:
-        if known and relation.name in known:
-            data["fields"][relation.name] = list(known[relation.name])
-        elif relation.name in cache:
-            data["fields"][relation.name] = [related.pk for related in cache[relation.name]]
+    for name in many:
+        if known and name in known:
+            fields[name] = list(known[name])
+        elif name in cache:
+            fields[name] = [related.pk for related in cache[name]]
         else:
-            data["fields"][relation.name] = list(getattr(obj, relation.name).values_list("pk", flat=True))
+            fields[name] = list(getattr(obj, name).values_list("pk", flat=True))
+    data = {"model": label, "pk": value_of(obj, *pk_field), "fields": fields}
     return json.dumps([data], cls=DjangoJSONEncoder, ensure_ascii=False)
+
+
+@functools.cache
+def serialization_plan(model, options):
+    """
+    What Django's Python serializer writes of a `model` registered with `options`, in its order: the model's label,
+    its primary key and its local fields as (field, plain), with their names, and its auto-created many-to-many
+    fields' names. `plain` fields turn a value into text with `str` (Field.value_to_string).
+    """
+    meta = model._meta.concrete_model._meta
+
+    def plan(field):
+        return (field, type(field).value_to_string is Field.value_to_string)
+
+    local = [
+        (field.name, *plan(field))
+        for field in meta.local_fields
+        if field.serialize and (field.attname if field.remote_field is None else field.attname[:-3]) in options.fields
+    ]
+    many = [
+        field.name
+        for field in meta.local_many_to_many
+        if field.serialize and field.attname in options.fields and field.remote_field.through._meta.auto_created
+    ]
+    return str(model._meta), plan(model._meta.pk), tuple(local), tuple(many)
+
+
+def value_of(obj, field, plain):
+    """A field's value as Django's Python serializer writes it: a primitive as it is, anything else as text."""
+    value = field.value_from_object(obj)
+    if is_protected_type(value):
+        return value
+    return str(value) if plain else field.value_to_string(obj)
 
 
 def system_user(username):
