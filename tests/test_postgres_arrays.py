@@ -27,8 +27,8 @@ def literals(value):
 
 # What needs quoting in an array: quotes, backslashes, braces, commas, white space (Unicode's too), NULL, "".
 TRICKY = st.text(alphabet=st.sampled_from(['"', "\\", "{", "}", ",", " ", "\t", "\n", "\u3000", "a", "ب", "N"]))
-# PostgreSQL's text holds any character but NUL.
-TEXT = st.text(alphabet=st.characters(exclude_characters="\x00"))
+# PostgreSQL's text holds any character but NUL (and UTF-8 none of the surrogates).
+TEXT = st.text(alphabet=st.characters(exclude_categories=("Cs",), exclude_characters="\x00"))
 ELEMENTS = st.one_of(st.none(), TEXT, TRICKY, st.sampled_from(["", "NULL", "null", '\\"', "{}"]))
 
 
