@@ -51,6 +51,7 @@ from articles.models import (
     TranslationSource,
     generate_short_code,
     localized,
+    new,
 )
 from articles.renditions import validate_image_file
 from articles.search import normalize
@@ -325,7 +326,7 @@ class Batch:
     def image_for(self, parsed):
         if parsed.identifier and parsed.identifier in self.images:
             return self.images[parsed.identifier]
-        return Image(source_identifier=parsed.identifier)
+        return new(Image, source_identifier=parsed.identifier)
 
     def load_topics(self, names, language):
         """Read the topics `names` name in `language` that the batch has not read yet (one query for all)."""
@@ -645,7 +646,7 @@ def _write(item, language, user, check_permission, publish, force, article, batc
 
     status = UPDATED if article is not None else CREATED
     if article is None:
-        article = Article(source_identifier=item.identifier)
+        article = new(Article, source_identifier=item.identifier)
         batch.remember(batch.articles, item.identifier, article)
         batch.remember(batch.created, item.identifier, article)
     apply_item(article, item, language, batch)
@@ -854,7 +855,7 @@ def write_relations(article, item, language, batch, resolve=None, created=False,
                 % {"image": image}
             )
         pictures.append(image)
-        caption = caption or Caption(article=article, image=image)
+        caption = caption or new(Caption, article=article, image=image)
         caption.position = position
         caption.placement = Placement.LEAD if parsed.placement == "lead" else Placement.INLINE
         caption.paragraph = parsed.paragraph
