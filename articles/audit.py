@@ -4,7 +4,6 @@ admin log entry, both naming the user, whether it came through the admin, an imp
 """
 
 import functools
-import json
 from dataclasses import dataclass, field
 
 import reversion
@@ -19,6 +18,8 @@ from django.utils import timezone
 from django.utils.encoding import force_str, is_protected_type
 from reversion.models import Revision, Version
 from reversion.revisions import _get_options
+
+from .models import new
 
 
 def record(obj, user, message, action_flag=CHANGE):
@@ -130,9 +131,12 @@ def followed(obj, known=None):
 
 def version_of(obj, revision, known=None):
     options = _get_options(type(obj))
-    return Version(
-        revision=revision,
-        content_type=ContentType.objects.get_for_model(obj, for_concrete_model=options.for_concrete_model),
+    content_type = ContentType.objects.get_for_model(obj, for_concrete_model=options.for_concrete_model)
+    # By their keys: assigning the objects runs the relation's checks, five thousand times for an import.
+    return new(
+        Version,
+        revision_id=revision.pk,
+        content_type_id=content_type.pk,
         object_id=force_str(getattr(obj, options.object_id_field)),
         db=router.db_for_write(type(obj), instance=obj),
         format=options.format,
@@ -162,7 +166,11 @@ def serialize(obj, options, known=None):
         else:
             fields[name] = list(getattr(obj, name).values_list("pk", flat=True))
     data = {"model": label, "pk": value_of(obj, *pk_field), "fields": fields}
-    return json.dumps([data], cls=DjangoJSONEncoder, ensure_ascii=False)
+    return JSON.encode([data])
+
+
+# What `json.dumps(..., cls=DjangoJSONEncoder, ensure_ascii=False)` makes for each call, made once.
+JSON = DjangoJSONEncoder(ensure_ascii=False)
 
 
 @functools.cache

@@ -802,7 +802,9 @@ def write_relations(article, item, language, batch, resolve=None, created=False,
         source = batch.sources.resolve(spelling)
         if source not in wanted:
             wanted.append(source)
-    links = [ArticleSource(article=article, source=source, position=position) for position, source in enumerate(wanted)]
+    links = [
+        new(ArticleSource, article=article, source=source, position=position) for position, source in enumerate(wanted)
+    ]
     if created:
         for link in links:
             batch.defer("links", link)
@@ -931,7 +933,7 @@ def record_wire(outcomes, batch, *, file="", feed=None):
         digest = batch.fingerprint(item)
         written = outcome if outcome.status in (CREATED, UPDATED) else None
         if wire is None:
-            wire = WireItem(identifier=item.identifier[:500], received_at=now, feed=feed)
+            wire = new(WireItem, identifier=item.identifier[:500], received_at=now, feed=feed)
             fill_wire(wire, item, digest, file, now, batch, written)
             created.append(wire)
             batch.wire[item.identifier] = wire

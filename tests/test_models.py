@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 from django.utils.encoding import iri_to_uri
 from modeltranslation.fields import TranslationField
 from PIL import Image as PILImage
+from reversion.models import Version
 
 from articles.models import SHORT_CODE_ALPHABET, Article, Caption, Category, Image, Status, new
 from articles.renditions import validate_image_file
@@ -278,6 +279,9 @@ class NewInstanceTests(TestCase):
             (Article, {"headline_de": "Meldung", "status_ar": Status.PUBLISHED}),
             (Image, {"source_identifier": "urn:pic"}),
             (Caption, {"article": article, "image": picture}),
+            (Caption, {"article_id": article.pk, "image_id": picture.pk, "text_de": "Bild"}),
+            (Article.categories.through, {"article_id": article.pk, "category_id": 1}),
+            (Version, {"revision_id": 1, "content_type_id": 2, "object_id": "3", "format": "json"}),
             # A translated field by its own name stands for the active language's column.
             (Category, {"name": "Politik"}),
         ]
@@ -290,6 +294,9 @@ class NewInstanceTests(TestCase):
                     made = new(model, **values)
                     self.assertEqual(self.state(made), self.state(model(**values)))
                     self.assertTrue(made._state.adding)
+        # A relation given as an object stays with the instance, as the constructor keeps it.
+        self.assertIs(new(Caption, article=article, image=picture).article, article)
+        self.assertNotEqual(new(Caption).key, new(Caption).key)  # a default made per instance
 
     def test_no_default_looked_up_per_language(self):
         new(Article), new(Image)  # the defaults are read once, on first use

@@ -28,28 +28,58 @@ def localized(field, language):
 
 def new(model, **values):
     """
-    `model(**values)`, with the defaults of its per-language columns given rather than looked up. modeltranslation
-    looks up each column's default inside a switch to that column's language, per instance: for an article, twenty
-    switches, about half the time of making one, which an import does for every item.
+    `model(**values)`, made the way Django makes a row it has read: every column's value in order. By keyword, each
+    column is looked up by name, and modeltranslation works out the default of each per-language column inside a
+    switch to that language; for an article that was most of the time of making one, which an import does for
+    every item. `values` name columns (`headline_de`, `article_id`) or relations (`article`); a translated field by
+    its own name (`headline`, the active language's) is left to the constructor.
     """
-    for field, columns in translation_defaults(model).items():
-        if field not in values:
-            for column, default in columns.items():
-                values.setdefault(column, default)
-    return model(**values)
+    columns, relations, accepted = construction_plan(model)
+    if not values.keys() <= accepted:
+        return model(**values)
+    related = {name: values.pop(name) for name in relations & values.keys()}
+    instance = model(
+        *[
+            values.pop(attname) if attname in values else make() if make else default
+            for attname, default, make in columns
+        ]
+    )
+    for name, value in related.items():
+        setattr(instance, name, value)  # as the constructor sets a relation given as an object: kept with it
+    return instance
 
 
 @functools.cache
-def translation_defaults(model):
-    """{translated field: {column: default}}, for the columns whose default is a constant (not a callable or lazy)."""
-    found = {}
+def construction_plan(model):
+    """
+    What `new` needs of a model: (column, default, make) in the constructor's order, where `make` is the function
+    to call for a default made per instance (a callable or lazy one) and `default` is the default otherwise
+    (DEFERRED for generated columns, which the constructor leaves unset); the names of its relations; and the names
+    `new` takes.
+    """
+    columns, relations, accepted = [], set(), set()
+    translated = {column.translated_field.name for column in model._meta.concrete_fields if is_translation(column)}
     for column in model._meta.concrete_fields:
-        if not isinstance(column, TranslationField):
+        if column.generated:
+            columns.append((column.attname, models.DEFERRED, None))
             continue
-        # A lazy default would read differently in each language: it is left to modeltranslation.
-        if not column.has_default() or not (callable(column.default) or isinstance(column.default, Promise)):
-            found.setdefault(column.translated_field.name, {})[column.attname] = column.get_default()
-    return found
+        per_instance = column.has_default() and (
+            callable(column.default) or (is_translation(column) and isinstance(column.default, Promise))
+        )
+        if per_instance:
+            columns.append((column.attname, None, column.get_default))
+        else:
+            columns.append((column.attname, column.get_default(), None))
+        if column.name not in translated:
+            accepted.add(column.attname)
+        if column.is_relation:
+            relations.add(column.name)
+            accepted.add(column.name)
+    return columns, relations, accepted
+
+
+def is_translation(column):
+    return isinstance(column, TranslationField)
 
 
 def names_in_all_languages(obj, field):
