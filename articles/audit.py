@@ -175,6 +175,10 @@ def insert_versions(rows):
         )
 
 
+# What `json.dumps(..., cls=DjangoJSONEncoder, ensure_ascii=False)` makes for each call, made once.
+JSON = DjangoJSONEncoder(ensure_ascii=False)
+
+
 def serialize(obj, options, known=None):
     """
     What `serializers.serialize(options.format, (obj,), ...)` gives, byte for byte. Django's serializer works out
@@ -203,10 +207,6 @@ def serialize(obj, options, known=None):
             fields[name] = list(getattr(obj, name).values_list("pk", flat=True))
     data = {"model": label, "pk": value_of(obj, *pk_field), "fields": fields}
     return JSON.encode([data])
-
-
-# What `json.dumps(..., cls=DjangoJSONEncoder, ensure_ascii=False)` makes for each call, made once.
-JSON = DjangoJSONEncoder(ensure_ascii=False)
 
 
 @functools.cache

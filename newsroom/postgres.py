@@ -5,7 +5,7 @@ What the project adds to its PostgreSQL connections: lists written as array lite
 Django 5.2 inserts many rows at once as one array per column (`UNNEST`), and the client-side cursor Django uses
 writes each array as text. psycopg escapes every double quote and backslash of each element through `re.sub` with a
 group template, which Python 3.11 expands in Python for every match: the JSON of an import's revisions and wire
-copies is full of double quotes, and this took about a sixth of a first import's time. The literal written is the
+copies is full of double quotes, and this took about an eighth of a first import's time. The literal written is the
 same, byte for byte (tests/test_postgres_arrays.py compares the two).
 """
 
