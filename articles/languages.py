@@ -127,6 +127,8 @@ def short_time(value):
     return formats.date_format(value, "SHORT_DATE_FORMAT")
 
 
+# Cached: an import asks for some fifty column names per item, always the same few.
+@cache
 def field(name, code):
     return build_localized_fieldname(name, code)
 

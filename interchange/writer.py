@@ -51,6 +51,7 @@ from articles.models import (
     TranslationSource,
     generate_short_code,
     localized,
+    new,
 )
 from articles.renditions import validate_image_file
 from articles.search import normalize
@@ -325,7 +326,7 @@ class Batch:
     def image_for(self, parsed):
         if parsed.identifier and parsed.identifier in self.images:
             return self.images[parsed.identifier]
-        return Image(source_identifier=parsed.identifier)
+        return new(Image, source_identifier=parsed.identifier)
 
     def load_topics(self, names, language):
         """Read the topics `names` name in `language` that the batch has not read yet (one query for all)."""
@@ -645,7 +646,7 @@ def _write(item, language, user, check_permission, publish, force, article, batc
 
     status = UPDATED if article is not None else CREATED
     if article is None:
-        article = Article(source_identifier=item.identifier)
+        article = new(Article, source_identifier=item.identifier)
         batch.remember(batch.articles, item.identifier, article)
         batch.remember(batch.created, item.identifier, article)
     apply_item(article, item, language, batch)
@@ -801,7 +802,9 @@ def write_relations(article, item, language, batch, resolve=None, created=False,
         source = batch.sources.resolve(spelling)
         if source not in wanted:
             wanted.append(source)
-    links = [ArticleSource(article=article, source=source, position=position) for position, source in enumerate(wanted)]
+    links = [
+        new(ArticleSource, article=article, source=source, position=position) for position, source in enumerate(wanted)
+    ]
     if created:
         for link in links:
             batch.defer("links", link)
@@ -854,7 +857,7 @@ def write_relations(article, item, language, batch, resolve=None, created=False,
                 % {"image": image}
             )
         pictures.append(image)
-        caption = caption or Caption(article=article, image=image)
+        caption = caption or new(Caption, article=article, image=image)
         caption.position = position
         caption.placement = Placement.LEAD if parsed.placement == "lead" else Placement.INLINE
         caption.paragraph = parsed.paragraph
@@ -930,7 +933,7 @@ def record_wire(outcomes, batch, *, file="", feed=None):
         digest = batch.fingerprint(item)
         written = outcome if outcome.status in (CREATED, UPDATED) else None
         if wire is None:
-            wire = WireItem(identifier=item.identifier[:500], received_at=now, feed=feed)
+            wire = new(WireItem, identifier=item.identifier[:500], received_at=now, feed=feed)
             fill_wire(wire, item, digest, file, now, batch, written)
             created.append(wire)
             batch.wire[item.identifier] = wire

@@ -2,6 +2,7 @@
 
 import io
 from datetime import UTC, datetime, timedelta
+from unittest import mock
 
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -9,9 +10,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import TestCase, override_settings
 from django.utils import timezone, translation
 from django.utils.encoding import iri_to_uri
+from modeltranslation.fields import TranslationField
 from PIL import Image as PILImage
+from reversion.models import Version
 
-from articles.models import SHORT_CODE_ALPHABET, Article, Image, Status
+from articles.models import SHORT_CODE_ALPHABET, Article, Caption, Category, Image, Status, new
 from articles.renditions import validate_image_file
 
 from .factories import make_article, make_category, make_image, make_source, make_user, picture_bytes
@@ -260,3 +263,43 @@ class WhoMayChangeTests(TestCase):
         self.assertTrue(in_draft.may_be_changed_by(self.reporter))
         self.assertTrue(unused.may_be_changed_by(self.reporter))
         self.assertTrue(Image().may_be_changed_by(self.reporter), "an unsaved picture is new")
+
+
+class NewInstanceTests(TestCase):
+    """`new` makes what the model's constructor makes, in whichever language is active."""
+
+    def state(self, obj):
+        return {name: value for name, value in vars(obj).items() if name not in ("_state", "key")}
+
+    def test_the_same_instance_as_the_constructor(self):
+        article = make_article()
+        picture = make_image()
+        cases = [
+            (Article, {"source_identifier": "urn:x"}),
+            (Article, {"headline_de": "Meldung", "status_ar": Status.PUBLISHED}),
+            (Image, {"source_identifier": "urn:pic"}),
+            (Caption, {"article": article, "image": picture}),
+            (Caption, {"article_id": article.pk, "image_id": picture.pk, "text_de": "Bild"}),
+            (Article.categories.through, {"article_id": article.pk, "category_id": 1}),
+            (Version, {"revision_id": 1, "content_type_id": 2, "object_id": "3", "format": "json"}),
+            # A translated field by its own name stands for the active language's column.
+            (Category, {"name": "Politik"}),
+        ]
+        for language in ("ar", "de"):
+            for model, values in cases:
+                with (
+                    self.subTest(model=model.__name__, values=values, language=language),
+                    translation.override(language),
+                ):
+                    made = new(model, **values)
+                    self.assertEqual(self.state(made), self.state(model(**values)))
+                    self.assertTrue(made._state.adding)
+        # A relation given as an object stays with the instance, as the constructor keeps it.
+        self.assertIs(new(Caption, article=article, image=picture).article, article)
+        self.assertNotEqual(new(Caption).key, new(Caption).key)  # a default made per instance
+
+    def test_no_default_looked_up_per_language(self):
+        new(Article), new(Image)  # the defaults are read once, on first use
+        with mock.patch.object(TranslationField, "get_default", side_effect=AssertionError("looked up")):
+            new(Article, source_identifier="urn:x")
+            new(Image)

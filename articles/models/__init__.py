@@ -24,6 +24,7 @@ from .common import (
     Status,
     localized,
     names_in_all_languages,
+    new,
     text_digest,
 )
 from .pictures import (
@@ -75,6 +76,7 @@ __all__ = [
     "PREVIEW_SALT",
     "localized",
     "names_in_all_languages",
+    "new",
     "Placement",
     "Status",
     "text_digest",
