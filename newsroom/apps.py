@@ -1,8 +1,6 @@
 from axes import apps as axes_apps
 from django.apps import AppConfig
-from django.conf import settings
 from django.contrib.admin import apps as admin_apps
-from django.db.backends.signals import connection_created
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp import apps as totp_apps
 
@@ -19,13 +17,6 @@ class NewsroomConfig(AppConfig):
     default = True
     name = "newsroom"
     verbose_name = _("Newsroom operations")
-
-    def ready(self):
-        if any(database["ENGINE"] == "django.db.backends.postgresql" for database in settings.DATABASES.values()):
-            # Imported only here: psycopg is needed with PostgreSQL alone.
-            from . import postgres
-
-            connection_created.connect(postgres.register, dispatch_uid="newsroom.postgres")
 
 
 # The two login-protection apps name themselves in English only (axes by its label, otp_totp by its label and a plain

@@ -1,4 +1,4 @@
-"""newsroom/postgres.py: lists become the same array literals as psycopg writes them, only sooner."""
+"""newsroom/backends/postgresql/arrays.py: lists become the same array literals as psycopg writes them, only sooner."""
 
 import datetime
 import decimal
@@ -15,7 +15,7 @@ psycopg = pytest.importorskip("psycopg")
 from psycopg.adapt import AdaptersMap, Transformer  # noqa: E402 - only with psycopg
 from psycopg.types.json import Jsonb  # noqa: E402
 
-from newsroom.postgres import QuickListDumper  # noqa: E402
+from newsroom.backends.postgresql.arrays import QuickListDumper  # noqa: E402
 
 
 def literals(value):

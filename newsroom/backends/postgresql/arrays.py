@@ -1,5 +1,5 @@
 """
-What the project adds to its PostgreSQL connections: lists written as array literals with the quoting done by
+Lists written as array literals with the quoting done by
 `bytes.replace` rather than psycopg's regular expression.
 
 Django 5.2 inserts many rows at once as one array per column (`UNNEST`), and the client-side cursor Django uses
@@ -35,9 +35,3 @@ class QuickListDumper(ListDumper):
                 tokens.append(dumped)
             tokens.append(delimiter)
         tokens[-1] = b"}"
-
-
-def register(sender, connection, **kwargs):
-    """On each new connection (`connection_created`): its lists are dumped by QuickListDumper."""
-    if connection.vendor == "postgresql":
-        connection.connection.adapters.register_dumper(list, QuickListDumper)
