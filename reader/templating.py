@@ -42,6 +42,8 @@ def page_context(request):
     catalogue = translations_of(language.code)
     return {
         "language": language,
+        # `_` too: Jinja's own `_` is an alias that looks `gettext` up and calls it, two calls per string.
+        "_": catalogue.gettext,
         "gettext": catalogue.gettext,
         "ngettext": catalogue.ngettext,
         "script_prefix": get_script_prefix(),
@@ -154,6 +156,18 @@ def figure(context, caption, sizes, loading="lazy", fetchpriority=""):
     return Markup(f'<figure class="figure{awaiting}">\n  {shown}\n  {figcaption}\n</figure>')
 
 
+@functools.lru_cache(maxsize=256)
+def static_url(path):
+    """A static file's address, remembered: the files (and the manifest naming them) do not change while we run."""
+    return staticfiles_storage.url(path)
+
+
+@receiver(setting_changed)
+def forget_static_urls(sender, setting, **kwargs):
+    if setting in ("STATIC_URL", "STORAGES"):
+        static_url.cache_clear()
+
+
 @pass_context
 def site_url(context, name, language=None):
     """An address of the site's own pages (no arguments), remembered per language: every page prints several."""
@@ -241,7 +255,7 @@ def environment(**options):
     # callables here serve templates rendered without `page_context` (error pages); it provides faster ones.
     env.install_gettext_callables(gettext, ngettext, newstyle=False)
     env.globals.update(
-        static=staticfiles_storage.url,
+        static=static_url,
         url=url,
         site_url=site_url,
         site_name=site_name,
