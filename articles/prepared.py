@@ -27,6 +27,7 @@ class Prepared:
     sql: str
     params: list
     slots: list  # per parameter, the placeholder's name, or None for a value of the query's own
+    names: list | None  # per parameter, its name in the SQL (`%(p0)s`), or None where parameters are `%s`
     field_names: list  # the model's columns read, and where each is in the row
     field_positions: list
     annotations: dict  # annotation name -> position in the row
@@ -51,8 +52,10 @@ class PreparedQuery:
         missing = set(self.names) - set(slots)
         if missing:
             raise ValueError(f"placeholders that did not reach the SQL as parameters: {sorted(missing)}")
+        names = None
         if connections[alias].vendor == "sqlite":
             sql, params, slots = inline_constants(sql, params, slots)
+            sql, names = named_parameters(sql)
         if compiler.klass_info.get("related_klass_infos"):
             raise ValueError("select_related is not supported by a prepared query")
         expressions = [expression for expression, _sql, _alias in compiler.select]
@@ -62,6 +65,7 @@ class PreparedQuery:
             sql=sql,
             params=list(params),
             slots=slots,
+            names=names,
             field_names=[expressions[index].target.attname for index in compiler.klass_info["select_fields"]],
             field_positions=list(compiler.klass_info["select_fields"]),
             annotations=dict(compiler.annotation_col_map),
@@ -79,6 +83,8 @@ class PreparedQuery:
             values[slot] if slot is not None else param
             for param, slot in zip(prepared.params, prepared.slots, strict=True)
         ]
+        if prepared.names is not None:
+            bound = dict(zip(prepared.names, bound, strict=True))
         connection = connections[using]
         with connection.cursor() as cursor:
             cursor.execute(prepared.sql, bound)
@@ -119,3 +125,18 @@ def inline_constants(sql, params, slots):
             kept_slots.append(slot)
         text.append(piece)
     return "".join(text), kept_params, kept_slots
+
+
+def named_parameters(sql):
+    """
+    The query with its parameters named (`%(p0)s`...), and their names. Django's SQLite backend turns `%s` into `?`
+    with a regular expression over the whole text at every run (the article query is some 5 kB), and named ones with
+    a plain `%` formatting, several times faster.
+    """
+    pieces = PARAMETER.split(sql)
+    names = [f"p{index}" for index in range(len(pieces) - 1)]
+    text = [pieces[0]]
+    for name, piece in zip(names, pieces[1:], strict=True):
+        text.append(f"%({name})s")
+        text.append(piece)
+    return "".join(text), names

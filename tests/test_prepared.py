@@ -4,7 +4,7 @@ from django.db.models import Count, F
 from django.test import TestCase
 
 from articles.models import Article, Image, from_row
-from articles.prepared import PreparedQuery, inline_constants
+from articles.prepared import PreparedQuery, inline_constants, named_parameters
 
 from .factories import make_article, make_category
 
@@ -61,6 +61,11 @@ class InlineConstantsTests(TestCase):
         )
         self.assertEqual(sql, "SELECT 1 FROM t WHERE a = 'it''s 100%%' AND b LIKE '%%x' AND c = %s AND d = %s")
         self.assertEqual((params, slots), ([7, 8], [None, "pk"]))
+
+    def test_parameters_are_named_and_percent_signs_stay_escaped(self):
+        sql, names = named_parameters("SELECT STRFTIME('%%Y', 'now') WHERE a = %s AND b = %s")
+        self.assertEqual(sql, "SELECT STRFTIME('%%Y', 'now') WHERE a = %(p0)s AND b = %(p1)s")
+        self.assertEqual(names, ["p0", "p1"])
 
     def test_a_prepared_query_finds_the_same_rows_with_its_constants_written_in(self):
         article = make_article(publish=("ar",))
