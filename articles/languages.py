@@ -36,11 +36,11 @@ class Language:
         """The language's name in the current interface language (lazy)."""
         return dict(settings.LANGUAGES)[self.code]
 
-    @property
+    @cached_property
     def is_bidi(self):
         return get_language_info(self.code)["bidi"]
 
-    @property
+    @cached_property
     def direction(self):
         return "rtl" if self.is_bidi else "ltr"
 

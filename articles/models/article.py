@@ -452,7 +452,8 @@ class Article(models.Model):
             image = from_row(Image, {name[7:]: value for name, value in values.items() if name.startswith("image__")})
             image.rendition_rows = json_rows(values["renditions"])
             caption = from_row(Caption, {"article_id": self.pk, "image_id": image.pk, **values})
-            caption.image = image
+            # As select_related caches it (the descriptor's assignment checks what a read row need not).
+            Caption.image.field.set_cached_value(caption, image)
             captions.append(caption)
         return captions
 
