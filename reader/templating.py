@@ -47,7 +47,6 @@ def page_context(request):
         "gettext": catalogue.gettext,
         "ngettext": catalogue.ngettext,
         "script_prefix": get_script_prefix(),
-        "reader_site_name": settings.SITE_NAME,
     }
 
 
@@ -217,9 +216,8 @@ def language_name(code):
     return get_language_info(code)["name_local"]
 
 
-@pass_context
-def site_name(context):
-    return context.get("reader_site_name") or settings.SITE_NAME
+def site_name():
+    return settings.SITE_NAME
 
 
 @pass_context
