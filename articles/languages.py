@@ -64,7 +64,7 @@ class Language:
         if not value:
             return ""
         if hasattr(value, "tzinfo") and timezone.is_aware(value):
-            value = timezone.localtime(value)
+            value = timezone.localtime(value, timezone.get_default_timezone())
         day = value.date() if isinstance(value, datetime.datetime) else value
         return formatted_day(day, self.code, get_language())
 

@@ -68,13 +68,16 @@ def reader_date(context, value):
 def iso_datetime(value):
     if not value:
         return ""
-    return timezone.localtime(value).isoformat(timespec="seconds") if timezone.is_aware(value) else value.isoformat()
+    if not timezone.is_aware(value):
+        return value.isoformat()
+    # The newsroom's zone (the public site never activates another), without asking for the active one each time.
+    return timezone.localtime(value, timezone.get_default_timezone()).isoformat(timespec="seconds")
 
 
 def local_date(value):
     """A date or datetime as `YYYY-MM-DD`, in the newsroom's time zone (sitemaps' lastmod)."""
     if hasattr(value, "tzinfo") and timezone.is_aware(value):
-        value = timezone.localtime(value)
+        value = timezone.localtime(value, timezone.get_default_timezone())
     return value.strftime("%Y-%m-%d")
 
 
@@ -84,7 +87,7 @@ def json_ld(data):
     # str.replace, not str.translate with a table: translate looks up every character of the text in the table.
     for character, escaped in JSON_SCRIPT_ESCAPES:
         payload = payload.replace(character, escaped)
-    return Markup('<script type="application/ld+json">{}</script>').format(Markup(payload))
+    return Markup(f'<script type="application/ld+json">{payload}</script>')
 
 
 @pass_context
