@@ -2,7 +2,7 @@
 
 import functools
 import uuid
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
@@ -273,9 +273,11 @@ class Image(models.Model):
         }
 
 
-@dataclass(frozen=True)
-class ListedRendition:
-    """A rendition read with its picture (JSON rows): what srcsets and og:image print, without a model instance."""
+class ListedRendition(NamedTuple):
+    """
+    A rendition read with its picture (JSON rows): what srcsets and og:image print, without a model instance. A named
+    tuple, which a page makes dozens of, is several times quicker to make than a frozen dataclass.
+    """
 
     width: int
     height: int
