@@ -1,6 +1,7 @@
 """The one sanitiser: what a body may contain, text typed without tags, and the markers of placed pictures."""
 
 from django.test import SimpleTestCase
+from django.utils.html import strip_tags
 
 from articles import sanitizer
 
@@ -45,3 +46,19 @@ class PictureMarkerTests(SimpleTestCase):
 
     def test_exports_leave_the_markers_out(self):
         self.assertEqual(sanitizer.without_picture_markers(self.body), "<p>a</p><p>b</p>")
+
+
+class TextOfTests(SimpleTestCase):
+    def test_the_text_of_a_body_with_its_entities_as_characters(self):
+        body = "<p>Stra&szlig;e&nbsp;und <b>Platz</b></p>\n<p>zwei &amp; drei</p><!-- note -->"
+        self.assertEqual(sanitizer.text_of(body), "Straße\xa0und Platz\nzwei & drei")
+
+    def test_what_strip_tags_gives_for_bodies_without_entities(self):
+        for body in ["<p>فقرة <b>أولى</b></p>\n<p>ثانية</p>", "<ul><li>eins</li><li>zwei</li></ul>", "<h2>Titel</h2>"]:
+            with self.subTest(body=body):
+                self.assertEqual(sanitizer.text_of(body), strip_tags(body))
+
+    def test_text_without_markup_is_left_as_it_is(self):
+        for text in ["", "Kurzmeldung 3 < 4", "AT&amp;T", "خبر قصير"]:
+            with self.subTest(text=text):
+                self.assertEqual(sanitizer.text_of(text), text)

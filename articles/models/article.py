@@ -524,7 +524,8 @@ class Article(models.Model):
             self.short_code = self.unique_short_code()
         documents = [
             " ".join(
-                search.normalize(strip_tags(self.text(field, language))) for field in ("headline", "teaser", "body")
+                search.normalize(sanitizer.text_of(self.text(field, language)))
+                for field in ("headline", "teaser", "body")
             )
             for language in LANGUAGE_CODES
         ]
