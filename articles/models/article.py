@@ -29,6 +29,7 @@ from .querysets import (
     from_row,
     generate_short_code,
     json_rows,
+    picture_from_row,
 )
 from .taxonomy import Category, Source, Topic
 
@@ -449,8 +450,7 @@ class Article(models.Model):
         captions = []
         for row in json_rows(rows):
             values = dict(zip(CAPTION_ROW, row, strict=True))
-            image = from_row(Image, {name[7:]: value for name, value in values.items() if name.startswith("image__")})
-            image.rendition_rows = json_rows(values["renditions"])
+            image = picture_from_row(values)
             caption = from_row(Caption, {"article_id": self.pk, "image_id": image.pk, **values})
             # As select_related caches it (the descriptor's assignment checks what a read row need not).
             Caption.image.field.set_cached_value(caption, image)
@@ -494,10 +494,7 @@ class Article(models.Model):
         found = json_rows(getattr(self, "lead_picture_rows", None))
         if not found:
             return None
-        values = dict(zip(LEAD_PICTURE_ROW, found[0], strict=True))
-        image = from_row(Image, {name[7:]: value for name, value in values.items() if name.startswith("image__")})
-        image.rendition_rows = json_rows(values["renditions"])
-        return image
+        return picture_from_row(dict(zip(LEAD_PICTURE_ROW, found[0], strict=True)))
 
     def lead_caption(self):
         """The lead picture's caption, or None."""

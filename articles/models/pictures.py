@@ -380,19 +380,19 @@ CAPTION_ROW = (
 )
 
 
+def rendition_rows():
+    """
+    The renditions of the picture of the outer query's row (its `image_id`: a caption's, a card's lead) as JSON rows
+    of what `ListedRendition` holds, narrowest first per format.
+    """
+    renditions = Rendition.objects.filter(image=models.OuterRef("image_id")).order_by("format", "width")
+    return JSONRows(renditions, "width", "height", "format", "file", "crop")
+
+
 class CaptionQuerySet(models.QuerySet):
     def with_pictures(self):
         """Captions with their images and every rendition of each, in one query."""
-        return self.select_related("image").annotate(
-            image_renditions=JSONRows(
-                Rendition.objects.filter(image=models.OuterRef("image_id")).order_by("format", "width"),
-                "width",
-                "height",
-                "format",
-                "file",
-                "crop",
-            )
-        )
+        return self.select_related("image").annotate(image_renditions=rendition_rows())
 
 
 class Caption(models.Model):

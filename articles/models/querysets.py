@@ -19,7 +19,7 @@ from .. import search
 from ..aggregates import JSONRows
 from ..languages import CODES as LANGUAGE_CODES
 from .common import SHORT_CODE_ALPHABET, SHORT_CODE_LENGTH, Placement, Status, localized
-from .pictures import CAPTION_ROW, LEAD_PICTURE_ROW, Caption, Rendition
+from .pictures import CAPTION_ROW, LEAD_PICTURE_ROW, Caption, Image, rendition_rows
 from .taxonomy import ArticleSource, Category, Topic
 
 # What every card prints besides its language's text: its address, short link and feed dates.
@@ -194,13 +194,9 @@ class ArticleQuerySet(models.QuerySet):
         reads: a list of cards costs one query, and builds no caption or picture model per card.
         """
         leads = Caption.objects.filter(article=models.OuterRef("pk"), placement=Placement.LEAD)
-        renditions = Rendition.objects.filter(image=models.OuterRef("image_id")).order_by("format", "width")
         return self.annotate(
             lead_picture_rows=JSONRows(
-                leads.order_by("position", "pk"),
-                *LEAD_PICTURE_ROW[:-1],
-                JSONRows(renditions, "width", "height", "format", "file", "crop"),
-                limit=1,
+                leads.order_by("position", "pk"), *LEAD_PICTURE_ROW[:-1], rendition_rows(), limit=1
             )
         )
 
@@ -236,7 +232,6 @@ class ArticleQuerySet(models.QuerySet):
         and no related manager is built per article (prefetching does both).
         """
         names = [localized("name", code) for code in LANGUAGE_CODES]
-        renditions = Rendition.objects.filter(image=models.OuterRef("image_id")).order_by("format", "width")
         return self.annotate(
             source_rows=JSONRows(
                 ArticleSource.objects.filter(article=models.OuterRef("pk")).order_by("position", "pk"),
@@ -259,7 +254,7 @@ class ArticleQuerySet(models.QuerySet):
             caption_rows=JSONRows(
                 Caption.objects.filter(article=models.OuterRef("pk")).order_by("position", "pk"),
                 *CAPTION_ROW[:-1],
-                JSONRows(renditions, "width", "height", "format", "file", "crop"),
+                rendition_rows(),
             ),
         )
 
@@ -286,6 +281,13 @@ def from_row(model, values):
 @functools.cache
 def concrete_attnames(model):
     return tuple(field.attname for field in model._meta.concrete_fields)
+
+
+def picture_from_row(values):
+    """The picture of a caption's or a card's JSON row: its `image__` columns, and its renditions as listed."""
+    image = from_row(Image, {name[7:]: value for name, value in values.items() if name.startswith("image__")})
+    image.rendition_rows = json_rows(values["renditions"])
+    return image
 
 
 def json_rows(value):
