@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from django.db import connections
 
+from articles.models.querysets import from_row
+
 
 class Placeholder(int):
     """A value no real query uses, recognisable among the compiled parameters."""
@@ -35,10 +37,15 @@ class Prepared:
 
 
 class PreparedQuery:
-    def __init__(self, build, *names):
-        """`build(**placeholders)` returns the queryset; `names` are the placeholders it takes."""
+    def __init__(self, build, *names, display=False):
+        """
+        `build(**placeholders)` returns the queryset; `names` are the placeholders it takes. With `display`, the
+        instance is built as a display object (`from_row`: no constructor, no init signals), for a page that shows
+        it and never saves it.
+        """
         self.build = build
         self.names = names
+        self.display = display
         self.prepared = {}
         self.lock = threading.Lock()
 
@@ -96,7 +103,11 @@ class PreparedQuery:
             for converter in convs:
                 row[position] = converter(row[position], expression, connection)
         fields = [row[position] for position in prepared.field_positions]
-        instance = prepared.model.from_db(using, prepared.field_names, fields)
+        if self.display:
+            instance = from_row(prepared.model, dict(zip(prepared.field_names, fields, strict=True)))
+            instance._state.db = using
+        else:
+            instance = prepared.model.from_db(using, prepared.field_names, fields)
         for name, position in prepared.annotations.items():
             setattr(instance, name, row[position])
         return instance

@@ -99,6 +99,7 @@ def page_query(language):
             .order_by()
         ),
         "pk",
+        display=True,
     )
 
 

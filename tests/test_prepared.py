@@ -1,5 +1,7 @@
 """A prepared query gives what the ORM's own queryset gives, built once: instances, deferred columns, annotations."""
 
+from unittest import mock
+
 from django.db.models import Count, F
 from django.test import TestCase
 
@@ -42,6 +44,29 @@ class PreparedQueryTests(TestCase):
             self.assertEqual(found.loaded_values["headline_ar"], article.headline_ar)
         # A timezone-aware datetime, converted as the ORM converts it.
         self.assertIsNotNone(found.published_at_ar.tzinfo)
+
+    def test_a_display_instance_has_the_same_values_without_the_constructor(self):
+        article = make_article(publish=("ar",), categories=[make_category()])
+        built = []
+        original_init = Article.__init__
+
+        def counting_init(instance, *args, **kwargs):
+            built.append(instance)
+            original_init(instance, *args, **kwargs)
+
+        query = PreparedQuery(headline_query().build, "pk", "marker", display=True)
+        with mock.patch.object(Article, "__init__", counting_init):
+            found = query.get(pk=article.pk, marker=1000)
+        expected = headline_query().get(pk=article.pk, marker=1000)
+        self.assertEqual(built, [])
+        self.assertEqual(
+            (found.pk, found.headline_ar, found.published_at_ar, found.category_count, found.marker),
+            (expected.pk, expected.headline_ar, expected.published_at_ar, 1, expected.marker),
+        )
+        self.assertEqual(found.get_deferred_fields(), expected.get_deferred_fields())
+        self.assertEqual((found._state.adding, found._state.db), (False, "default"))
+        # A deferred column is read on first use, as with any instance.
+        self.assertEqual(found.teaser_ar, article.teaser_ar)
 
     def test_none_when_nothing_matches(self):
         self.assertIsNone(headline_query().get(pk=987654, marker=0))
