@@ -15,6 +15,7 @@ uncached article page spent half its time in the template engine. The admin keep
 import functools
 import json
 
+import jinja2.runtime
 from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.serializers.json import DjangoJSONEncoder
@@ -27,6 +28,7 @@ from django.utils.translation import get_language, get_language_info, gettext, g
 from django.utils.translation.trans_real import translation as translations_of
 from jinja2 import Environment, pass_context
 from markupsafe import Markup, escape
+from markupsafe._speedups import _escape_inner
 
 from articles import languages
 
@@ -34,6 +36,26 @@ from articles import languages
 IMAGE_LABEL = gettext_noop("Image:")
 # The characters json_script escapes, so a headline can never close the script element ("&" first).
 JSON_SCRIPT_ESCAPES = (("&", "\\u0026"), ("<", "\\u003C"), (">", "\\u003E"))
+
+
+def fast_escape(value, /):
+    """
+    markupsafe's `escape`, giving the same Markup, built as a plain string is (`str.__new__`) rather than through
+    Markup's constructor, a Python function asking again whether the text has `__html__`. Jinja calls this for
+    every value a template prints: a hundred times on an article page, 2% of an uncached request.
+    """
+    if type(value) is str:
+        return str.__new__(Markup, _escape_inner(value))
+    if hasattr(value, "__html__"):
+        return str.__new__(Markup, value.__html__())
+    return str.__new__(Markup, _escape_inner(str(value)))
+
+
+# Compiled templates take `escape` from jinja2.runtime (`from jinja2.runtime import escape`), where it is
+# markupsafe's; replaced before any template is compiled (this module builds the environment), and only if it is
+# still markupsafe's own, so a Jinja release that escapes otherwise keeps its own.
+if jinja2.runtime.escape is escape:
+    jinja2.runtime.escape = fast_escape
 
 
 def page_context(request):

@@ -1,8 +1,13 @@
-"""The public templates' helpers: the parts of every page rendered once per language (`chrome`)."""
+"""The public templates' helpers: the parts of every page rendered once per language (`chrome`), escaping."""
 
+import jinja2.runtime
 from django.core.cache import cache
-from django.test import TestCase, override_settings
+from django.template import engines
+from django.test import SimpleTestCase, TestCase, override_settings
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy
 from lxml import html as lxml_html
+from markupsafe import Markup, escape
 
 from reader import templating
 from tests.factories import make_article
@@ -57,3 +62,38 @@ class ChromeTests(TestCase):
         self.assertEqual(response.status_code, 404)
         self.assertEqual(tree.xpath("//a[@class='brand']/@href"), ["/de/"])
         self.assertEqual(len(tree.xpath("//footer//a")), 4)
+
+
+class HTMLish:
+    def __html__(self):
+        return "<b>bold</b>"
+
+
+class FastEscapeTests(SimpleTestCase):
+    VALUES = [
+        "Krieg & Frieden <\"Syrien\"> 'heute'",
+        "سوريا <ب> & «ج»",
+        "",
+        Markup("<em>safe</em>"),
+        SafeString("<i>Django-safe</i>"),
+        HTMLish(),
+        7,
+        None,
+        3.5,
+        gettext_lazy("Archive"),
+    ]
+
+    def test_the_same_markup_as_markupsafe(self):
+        for value in self.VALUES:
+            with self.subTest(value=value):
+                ours, theirs = templating.fast_escape(value), escape(value)
+                self.assertEqual(ours, theirs)
+                self.assertIs(type(ours), Markup)
+
+    def test_the_templates_print_with_it(self):
+        self.assertIs(jinja2.runtime.escape, templating.fast_escape)
+        template = engines["jinja2"].from_string("{{ a }}|{{ b }}|{{ c }}|{{ d }}")
+        self.assertEqual(
+            template.render({"a": "<x> & y", "b": Markup("<p>"), "c": HTMLish(), "d": 42}),
+            "&lt;x&gt; &amp; y|<p>|<b>bold</b>|42",
+        )
