@@ -59,6 +59,21 @@ def setup_django():
     django.setup()
 
 
+def site_environment(workdir):
+    """The environment our benchmarked site runs with: the bench's settings, DEBUG off, its database in `workdir`."""
+    return {
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",
+        "MEDIA_ROOT": str(workdir / "media"),
+        "DEBUG": "0",
+        "SECRET_KEY": "bench-only",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "GUNICORN_ACCESSLOG": "/dev/null",
+        "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"),
+        "CACHE_KEY_PREFIX": f"bench-{os.getpid()}",
+    }
+
+
 def prepare():
     """Migrate a fresh database and add the content; returns (article path, API path, the 20 news paths)."""
     setup_django()
@@ -219,18 +234,7 @@ def main():
         raise SystemExit("wrk is needed: apt-get install wrk")
 
     workdir = Path(tempfile.mkdtemp(prefix="newsroom-bench-"))
-    base_env = {
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",
-        "MEDIA_ROOT": str(workdir / "media"),
-        "DEBUG": "0",
-        "SECRET_KEY": "bench-only",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "GUNICORN_ACCESSLOG": "/dev/null",
-        "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"),
-        "CACHE_KEY_PREFIX": f"bench-{os.getpid()}",
-    }
-    os.environ.update(base_env)
+    os.environ.update(site_environment(workdir))
     cached_env = {**os.environ}
     uncached_env = {**os.environ, "BENCH_CACHE": "off"}
     servers = []

@@ -102,17 +102,12 @@ def main():
     if not shutil.which("valgrind"):
         raise SystemExit("valgrind is needed: apt-get install valgrind")
 
+    sys.path.insert(0, str(ROOT / "bench"))
+    import article_page
+
     workdir = Path(tempfile.mkdtemp(prefix="newsroom-instructions-"))
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",
-        "MEDIA_ROOT": str(workdir / "media"),
-        "DEBUG": "0",
-        "SECRET_KEY": "bench-only",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "BENCH_CACHE": "off",
-    }
+    # As bench/article_page.py runs its uncached server.
+    env = {**os.environ, **article_page.site_environment(workdir), "BENCH_CACHE": "off"}
     # The same content as the peer bench: the seed article with its pictures and 40 generated articles.
     prepare = "import article_page; print(article_page.prepare()[0])"
     ours_path = subprocess.run(
