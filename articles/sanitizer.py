@@ -147,6 +147,11 @@ def without_picture_markers(html):
     )
 
 
+# The start or end tag of a block. In a sanitized body '<' and '>' are escaped in text and in attribute values
+# alike (nh3 and lxml both write them as entities), so every '<' starts a real tag.
+BLOCK_TAG = re.compile(r"<(/?)(?:p|h[2-4]|blockquote|ul|ol|table|figure)[\s>]")
+
+
 def split_blocks(html):
     """
     The top-level blocks (paragraphs, headings, lists...) of an already sanitized body, each as safe markup, so
@@ -154,6 +159,37 @@ def split_blocks(html):
     """
     if not html or not html.strip():
         return []
+    blocks = _balanced_blocks(html)
+    return _parsed_blocks(html) if blocks is None else blocks
+
+
+def _balanced_blocks(html):
+    """
+    The blocks of a body made only of balanced blocks (what the sanitizer writes), cut at their tags without
+    parsing the body, which pages did on every request; None for anything else (text or inline markup between
+    blocks, a tag left open), which lxml then reads.
+    """
+    blocks, depth, start, end = [], 0, 0, 0
+    for tag in BLOCK_TAG.finditer(html):
+        if tag[1]:
+            depth -= 1
+            if depth < 0:
+                return None
+            if not depth:
+                end = html.index(">", tag.end() - 1) + 1
+                blocks.append(SafeString(html[start:end]))
+        else:
+            if not depth:
+                if html[end : tag.start()].strip():
+                    return None
+                start = tag.start()
+            depth += 1
+    if depth or html[end:].strip():
+        return None
+    return blocks
+
+
+def _parsed_blocks(html):
     blocks = []
     for fragment in lxml_html.fragments_fromstring(html):
         if isinstance(fragment, str):

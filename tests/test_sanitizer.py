@@ -1,7 +1,12 @@
 """The one sanitiser: what a body may contain, text typed without tags, and the markers of placed pictures."""
 
+import re
+
 from django.test import SimpleTestCase
 from django.utils.html import strip_tags
+from django.utils.safestring import SafeString
+from lxml import etree
+from lxml import html as lxml_html
 
 from articles import sanitizer
 
@@ -46,6 +51,39 @@ class PictureMarkerTests(SimpleTestCase):
 
     def test_exports_leave_the_markers_out(self):
         self.assertEqual(sanitizer.without_picture_markers(self.body), "<p>a</p><p>b</p>")
+
+
+class SplitBlocksTests(SimpleTestCase):
+    bodies = [
+        "<p>Eins</p>\n<h2>Titel</h2>\n\n<ul><li>a</li><li><p>b</p></li></ul>",
+        '<p dir="rtl">فقرة <a href="https://example.org/?a=1&amp;b=2" title="x > y">رابط</a></p><p>٢٠٢٦</p>',
+        '<blockquote><p>Zitat</p><p>weiter</p></blockquote><figure data-picture="k1"></figure><p>&lt;p&gt; 3 &lt; 4',
+        "<table><tbody><tr><td><p>Zelle</p></td></tr></tbody></table><h3>Ende&nbsp;</h3><h4>x</h4><ol><li>1</li></ol>",
+        "<p>Erste Zeile<br>zweite</p>Text ohne Absatz<p>Schluss</p>",
+        '<p><a title="</p><p>" href="https://example.org/">x</a></p>',
+        "<pre>kein Block</pre><p>p</p>",
+    ]
+
+    def normalized(self, blocks):
+        return [etree.tostring(lxml_html.fragment_fromstring(str(block)), encoding="unicode") for block in blocks]
+
+    def test_blocks_cut_at_their_tags_are_the_blocks_lxml_reads(self):
+        for body in map(sanitizer.clean_html, self.bodies):
+            with self.subTest(body=body):
+                blocks = sanitizer.split_blocks(body)
+                self.assertEqual(self.normalized(blocks), self.normalized(sanitizer._parsed_blocks(body)))
+                self.assertTrue(all(isinstance(block, SafeString) for block in blocks))
+
+    def test_a_sanitized_body_is_cut_without_parsing(self):
+        for body in map(sanitizer.clean_html, self.bodies):
+            with self.subTest(body=body):
+                self.assertEqual("".join(sanitizer._balanced_blocks(body)), re.sub(r">\s+<", "><", body))
+
+    def test_anything_but_balanced_blocks_is_left_to_lxml(self):
+        for body in ["Text <p>a</p>", "<p>a</p> Text", "<p>a", "</p><p>a</p>", "<p>a</p><b>fett</b>", "<br><p>a</p>"]:
+            with self.subTest(body=body):
+                self.assertIsNone(sanitizer._balanced_blocks(body))
+        self.assertEqual(sanitizer.split_blocks("<p>a</p> Text"), ["<p>a</p>", "<p>Text</p>"])
 
 
 class TextOfTests(SimpleTestCase):
