@@ -15,9 +15,17 @@ from PIL import Image as PILImage
 from reversion.models import Version
 
 from articles.models import SHORT_CODE_ALPHABET, Article, Caption, Category, Image, Status, new
-from articles.renditions import validate_image_file
+from articles.renditions import ORIGINAL, validate_image_file
 
-from .factories import make_article, make_category, make_image, make_source, make_user, picture_bytes
+from .factories import (
+    make_article,
+    make_category,
+    make_image,
+    make_source,
+    make_user,
+    picture_bytes,
+    temporary_media,
+)
 
 
 class LanguageVersionTests(TestCase):
@@ -221,6 +229,22 @@ class DeskQueryTests(TestCase):
         self.assertEqual(counts[("ar", "missing")], 1)
         self.assertEqual(counts[("de", "missing")], 0)
         self.assertEqual(list(Article.objects.desk("scheduled", "ar", now)), [soon])
+
+
+class PageQueryTests(TestCase):
+    @temporary_media()
+    def test_a_page_reads_its_pictures_uncropped_only(self):
+        article = make_article(publish=["ar"], images=1)
+        image = article.captions.get().image
+        image.file = SimpleUploadedFile("bild.jpg", picture_bytes(width=900, height=600), content_type="image/jpeg")
+        image.save()
+        image.ensure_renditions()
+        self.assertGreater(set(image.renditions.values_list("crop", flat=True)), {ORIGINAL})  # teaser crops made
+        [caption] = Article.objects.for_page("ar").get(pk=article.pk).shown_captions
+        self.assertEqual({row[4] for row in caption.image.rendition_rows}, {ORIGINAL})
+        shown, stored = caption.image.picture, Image.objects.get(pk=image.pk).picture
+        self.assertEqual(shown.pop("widest").url, stored.pop("widest").url)
+        self.assertEqual(shown, stored)
 
 
 class PreviewLinkTests(TestCase):

@@ -380,12 +380,14 @@ CAPTION_ROW = (
 )
 
 
-def rendition_rows():
+def rendition_rows(crops=None):
     """
     The renditions of the picture of the outer query's row (its `image_id`: a caption's, a card's lead) as JSON rows
-    of what `ListedRendition` holds, narrowest first per format.
+    of what `ListedRendition` holds, narrowest first per format; only those of `crops` when given.
     """
     renditions = Rendition.objects.filter(image=models.OuterRef("image_id")).order_by("format", "width")
+    if crops is not None:
+        renditions = renditions.filter(crop__in=crops)
     return JSONRows(renditions, "width", "height", "format", "file", "crop")
 
 

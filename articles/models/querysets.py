@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import override
 
-from .. import search
+from .. import renditions, search
 from ..aggregates import JSONRows
 from ..languages import CODES as LANGUAGE_CODES
 from .common import SHORT_CODE_ALPHABET, SHORT_CODE_LENGTH, Placement, Status, localized
@@ -221,15 +221,16 @@ class ArticleQuerySet(models.QuerySet):
                 *(localized(name, code) for code in LANGUAGE_CODES for name in ("slug", "status", "published_at")),
                 *(localized(name, language) for name in ("headline", "teaser", "body", "initials")),
             )
-            .with_relation_rows()
+            # A page shows its pictures uncropped: the teaser crops are for cards.
+            .with_relation_rows(rendition_crops=[renditions.ORIGINAL])
             .annotate(related_rows=JSONRows(related, *card_row(language)))
         )
 
-    def with_relation_rows(self):
+    def with_relation_rows(self, rendition_crops=None):
         """
-        Its agencies, categories, topics and pictures with their renditions as JSON rows of the same query, which
-        `Article.shown_sources` and the others read: a list of N articles costs one query, not one per relation,
-        and no related manager is built per article (prefetching does both).
+        Its agencies, categories, topics and pictures with their renditions (of `rendition_crops` when given) as JSON
+        rows of the same query, which `Article.shown_sources` and the others read: a list of N articles costs one
+        query, not one per relation, and no related manager is built per article (prefetching does both).
         """
         names = [localized("name", code) for code in LANGUAGE_CODES]
         return self.annotate(
@@ -254,7 +255,7 @@ class ArticleQuerySet(models.QuerySet):
             caption_rows=JSONRows(
                 Caption.objects.filter(article=models.OuterRef("pk")).order_by("position", "pk"),
                 *CAPTION_ROW[:-1],
-                rendition_rows(),
+                rendition_rows(rendition_crops),
             ),
         )
 
