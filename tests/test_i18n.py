@@ -4,8 +4,10 @@ import json
 from pathlib import Path
 
 from django.conf import settings
+from django.conf.urls.i18n import is_language_prefix_patterns_used
 from django.contrib.auth.models import User
 from django.test import SimpleTestCase, TestCase
+from django.urls import resolve, reverse
 from django.utils import translation
 from django.utils.translation import gettext, ngettext
 
@@ -84,3 +86,17 @@ class ThirdPartyNamesTests(TestCase):
                 for name in names:
                     self.assertContains(index, name)
                 self.assertNotContains(index, "TOTP devices")
+
+
+class LanguagePrefixTests(TestCase):
+    def test_the_public_site_is_under_a_prefix_for_every_language(self):
+        self.assertEqual(is_language_prefix_patterns_used(settings.ROOT_URLCONF), (True, True))
+        for code in ("ar", "de"):
+            with translation.override(code):
+                match = resolve(reverse("reader:article", kwargs={"slug": "x", "pk": 7}))
+                self.assertEqual((match.view_name, match.route), ("reader:article", f"{code}/<str:slug>/a-<int:pk>/"))
+                self.assertEqual(match.kwargs, {"slug": "x", "pk": 7})
+
+    def test_an_address_without_a_prefix_leads_to_the_prefixed_one(self):
+        response = self.client.get("/archive/", headers={"accept-language": "de"})
+        self.assertRedirects(response, "/de/archive/", fetch_redirect_response=False)
