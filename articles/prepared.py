@@ -81,7 +81,9 @@ class PreparedQuery:
 
     def get(self, using="default", **values):
         """The first instance the query finds for `values`, with its annotations as attributes; None if none."""
-        key = (using, connections[using].vendor)
+        # Looked up once: each lookup of a connection goes through a thread- and task-local.
+        connection = connections[using]
+        key = (using, connection.vendor)
         prepared = self.prepared.get(key)
         if prepared is None:
             with self.lock:
@@ -92,7 +94,6 @@ class PreparedQuery:
         ]
         if prepared.names is not None:
             bound = dict(zip(prepared.names, bound, strict=True))
-        connection = connections[using]
         with connection.cursor() as cursor:
             cursor.execute(prepared.sql, bound)
             row = cursor.fetchone()

@@ -133,15 +133,20 @@ class ArticleDetailView(DependencyKeysMixin, DetailView):
     template_name = "reader/article_detail.html"
     context_object_name = "article"
 
+    @functools.cached_property
+    def language(self):
+        # Asked once: the active language is read through a thread- and task-local, which is not cheap.
+        return get_language()
+
     def get_object(self, queryset=None):
-        found = PAGE_QUERIES[get_language()].get(pk=self.kwargs["pk"])
+        found = PAGE_QUERIES[self.language].get(pk=self.kwargs["pk"])
         if found is None:
             raise Http404
         return found
 
     def get(self, request, *args, **kwargs):
         self.object = self.get_object()
-        canonical = self.object.get_absolute_url(get_language())
+        canonical = self.object.get_absolute_url(self.language)
         if request.path != unquoted_path(canonical):
             return redirect(canonical, permanent=True)
         return self.render_to_response(self.get_context_data(object=self.object))
@@ -149,7 +154,7 @@ class ArticleDetailView(DependencyKeysMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         article = self.object
-        language = get_language()
+        language = self.language
         published = article.published_languages()
         absolute = absolute_url_maker(self.request)
         lead = article.lead_caption()
@@ -183,7 +188,7 @@ class ArticleDetailView(DependencyKeysMixin, DetailView):
         return context
 
     def dependency_keys(self, context):
-        language = get_language()
+        language = self.language
         article = context["article"]
         return {
             dependencies.article(article.pk, language),
