@@ -533,7 +533,8 @@ def cached(view, parameters=(), strict=False, keys=()):
         if extra and not strict:
             query = address.query_string(allowed)
             return HttpResponsePermanentRedirect(f"{request.path}?{query}" if query else request.path)
-        if not strict:
+        # Without a query there is nothing to drop, and Django's own empty GET is the one the view would get.
+        if not strict and request.META.get("QUERY_STRING"):
             request.GET = QueryDict(address.query_string(allowed))
             request.META["QUERY_STRING"] = request.GET.urlencode()
         response = view(request, *args, **kwargs)
