@@ -84,7 +84,8 @@ def paragraphs(html):
     Top-level text and inline markup of a clean body gathered into `<p>` paragraphs, split at blank lines; blocks
     are kept as they are. A body that is all blocks comes back unchanged.
     """
-    if not html:
+    # nh3's output is a sanitized body (every '<' starts a tag): one of blocks alone is cut, not parsed.
+    if not html or _balanced_blocks(html) is not None:
         return html
     fragments = lxml_html.fragments_fromstring(html)
     if all(

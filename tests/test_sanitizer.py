@@ -1,6 +1,7 @@
 """The one sanitiser: what a body may contain, text typed without tags, and the markers of placed pictures."""
 
 import re
+from unittest import mock
 
 from django.test import SimpleTestCase
 from django.utils.html import strip_tags
@@ -32,6 +33,15 @@ class CleanHtmlTests(SimpleTestCase):
     def test_a_body_of_blocks_is_unchanged(self):
         body = "<p>Eins</p>\n<h2>Titel</h2><ul><li>a</li></ul>"
         self.assertEqual(sanitizer.clean_html(body), body)
+
+    def test_a_body_of_blocks_is_not_parsed_and_comes_back_as_the_parsed_check_would_leave_it(self):
+        for body in SplitBlocksTests.bodies[:4]:
+            with self.subTest(body=body):
+                with mock.patch.object(sanitizer.lxml_html, "fragments_fromstring") as parse:
+                    cleaned = sanitizer.clean_html(body)
+                parse.assert_not_called()
+                fragments = lxml_html.fragments_fromstring(cleaned)
+                self.assertTrue(all(fragment.tag in sanitizer.BLOCK_TAGS for fragment in fragments))
 
     def test_picture_markers_are_kept_and_nothing_else_on_figures(self):
         cleaned = sanitizer.clean_html('<figure data-picture="k1" class="x" onclick="y"><img src="x.jpg"></figure>')
