@@ -290,16 +290,19 @@ class Batch:
             self._undo.append((mapping, key))
         mapping[key] = value
 
-    def payload(self, item):
-        """The item's payload and fingerprint, worked out once per item."""
+    def encoded(self, item):
+        """The item's canonical JSON and its fingerprint, worked out once per item."""
         key = id(item)
         if key not in self.fingerprints:
-            payload = to_payload(item)
-            self.fingerprints[key] = (payload, fingerprint_of(payload))
+            text = encoded(item)
+            self.fingerprints[key] = (text, digest_of(text))
         return self.fingerprints[key]
 
+    def payload(self, item):
+        return json.loads(self.encoded(item)[0])
+
     def fingerprint(self, item):
-        return self.payload(item)[1]
+        return self.encoded(item)[1]
 
     def article_for(self, item):
         """The article an item belongs to: by its source identifier, else by its short code (a DW short link)."""
@@ -379,9 +382,12 @@ ITEM_FIELDS = [item_field.name for item_field in dataclasses.fields(ParsedItem)]
 IMAGE_FIELDS = [image_field.name for image_field in dataclasses.fields(ParsedImage) if image_field.name != "content"]
 
 
-def to_payload(item):
-    """The item as JSON-ready data (picture bytes replaced by their digest), for fingerprints and pending updates."""
-    # What dataclasses.asdict gives, without its deep copies: the JSON round trip below copies anyway.
+def encoded(item):
+    """
+    The item as canonical JSON (keys sorted; picture bytes replaced by their digest): its payload, for wire copies
+    and pending updates, is that JSON read back, and its fingerprint that JSON's digest, so one encoding gives both.
+    """
+    # What dataclasses.asdict gives, without its deep copies.
     data = {name: getattr(item, name) for name in ITEM_FIELDS}
     data["images"] = [
         {
@@ -390,7 +396,16 @@ def to_payload(item):
         }
         for image in item.images
     ]
-    return json.loads(json.dumps(data, default=str))
+    try:
+        return json.dumps(data, default=str, sort_keys=True)
+    except TypeError:
+        # Keys of several types (numbers and text in an agency's metadata) are sorted once they are all text.
+        return json.dumps(json.loads(json.dumps(data, default=str)), sort_keys=True)
+
+
+def to_payload(item):
+    """The item as JSON-ready data, for pending updates."""
+    return json.loads(encoded(item))
 
 
 def from_payload(data):
@@ -405,13 +420,9 @@ def from_payload(data):
     return ParsedItem(images=images, **{k: v for k, v in data.items() if k in ParsedItem.__dataclass_fields__})
 
 
-def fingerprint(item):
-    """A digest of everything an item says, so the same input is recognised as unchanged."""
-    return fingerprint_of(to_payload(item))
-
-
-def fingerprint_of(payload):
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+def digest_of(text):
+    """The fingerprint of an item's canonical JSON: what recognises the same input as unchanged."""
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def version_key(version, updated_at):
@@ -1046,7 +1057,7 @@ def fill_wire(wire, item, digest, file, now, batch, written=None):
     wire.pubstatus = item.pubstatus
     wire.versioned_at = item.updated_at
     wire.updated_at = now
-    wire.payload = batch.payload(item)[0]
+    wire.payload = batch.payload(item)
     wire.search_text = search_text
 
 

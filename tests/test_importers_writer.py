@@ -1,6 +1,8 @@
 """The shared writer: identity and versions, editors' changes, pictures from folders and zips, whole batches."""
 
 import copy
+import dataclasses
+import hashlib
 import io
 import json
 import tempfile
@@ -11,11 +13,12 @@ from pathlib import Path
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
-from django.test import TestCase
+from django.test import SimpleTestCase, TestCase
 from reversion.models import Revision, Version
 
 from articles.models import Article, Image, Status
 from interchange import writer
+from interchange.importers import parse_each
 from interchange.models import PendingUpdate
 from interchange.writer import CONFLICT, CREATED, FAILED, UNCHANGED, UPDATED, apply_pending_update
 from tests.factories import needs_samples
@@ -81,6 +84,38 @@ class WriterTestCase(TestCase):
         summary = import_files([path], **options)
         self.assertEqual(len(summary.outcomes), 1, summary.outcomes)
         return summary.outcomes[0]
+
+
+class FingerprintTests(SimpleTestCase):
+    """An item's fingerprint and payload come from one canonical encoding, and match what is stored already."""
+
+    def earlier(self, item):
+        """How fingerprints and payloads were made before: JSON-ready data first, then its sorted encoding."""
+        data = {name: getattr(item, name) for name in writer.ITEM_FIELDS}
+        data["images"] = [
+            {**{name: getattr(image, name) for name in writer.IMAGE_FIELDS}, "content_sha256": ""}
+            for image in item.images
+        ]
+        payload = json.loads(json.dumps(data, default=str))
+        return payload, hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+    def items(self):
+        [item] = parse_each(json.dumps(ITEM).encode(), "item.json")
+        # An agency's metadata may mix keys that are numbers and text: sorted only once they are all text.
+        mixed = dataclasses.replace(item, internal={"ednote": "nicht senden", 2: "zwei", 10: "zehn"})
+        return [item, mixed]
+
+    def test_the_fingerprint_is_the_one_stored_by_earlier_imports(self):
+        for item in self.items():
+            with self.subTest(internal=item.internal):
+                batch_free = writer.digest_of(writer.encoded(item))
+                self.assertEqual(batch_free, self.earlier(item)[1])
+
+    def test_the_payload_is_the_json_ready_item(self):
+        for item in self.items():
+            with self.subTest(internal=item.internal):
+                self.assertEqual(writer.to_payload(item), self.earlier(item)[0])
+                self.assertEqual(writer.from_payload(writer.to_payload(item)).headline, item.headline)
 
 
 class VersionTests(WriterTestCase):
