@@ -85,6 +85,9 @@ REVISION_PREFETCH = (
     "related",
 )
 TAG_RE = re.compile(r"<[^>]*>")
+# What an unchanged item's article and wire copy are read with: what the comparison and the report read of them.
+LIGHT_ARTICLE = ("id", "source_identifier", "short_code", "import_state", *languages.fields("headline"))
+LIGHT_WIRE = ("id", "identifier", "fingerprint", "version", "versioned_at", "article_id", "headline", "language")
 
 
 @dataclass
@@ -214,25 +217,55 @@ class Batch:
     the file is done.
     """
 
-    def __init__(self, items, sources=None, dry_run=False):
+    def __init__(self, items, sources=None, dry_run=False, targets=None):
+        """
+        `targets` ({id(item): language}), when known (a file's import), lets the batch read light what an item the
+        same as or older than the stored version leaves untouched: its article and wire copy with only what the
+        comparison and the report read, and not its pictures. What an item may change is read whole.
+        """
         items = [item for item in items if isinstance(item, ParsedItem)]
         # A dry run (the Import page's preview) checks pictures but stores no file: its writes are rolled back.
         self.dry_run = dry_run
         self.sources = sources or SourceIndex()
+        self.fingerprints = {}
         identifiers = {item.identifier for item in items if item.identifier}
         codes = {item.short_code for item in items if item.short_code}
         articles = Article.objects.select_for_update()
-        self.articles = {a.source_identifier: a for a in articles.filter(source_identifier__in=identifiers)}
+
+        def article_settled(article, item):
+            state = article.import_state.get(targets[id(item)]) or {}
+            return is_unchanged(state, item, self.fingerprint(item))
+
+        def wire_settled(wire, item):
+            return wire.fingerprint == self.fingerprint(item) or is_not_newer(wire.version, wire.versioned_at, item)
+
+        self.articles = self.read(
+            articles, "source_identifier", identifiers, items, LIGHT_ARTICLE, targets is not None and article_settled
+        )
         self.by_short_code = {a.short_code: a for a in articles.filter(short_code__in=codes)} if codes else {}
-        picture_ids = {image.identifier for item in items for image in item.images if image.identifier}
+        self.wire = self.read(
+            WireItem.objects.select_for_update(), "identifier", identifiers, items, LIGHT_WIRE, wire_settled
+        )
+        # Items that will write nothing (their article and wire copy both read light) need no pictures.
+        untouched = {
+            id(item)
+            for item in items
+            if targets is not None
+            and self.wire.get(item.identifier) is not None
+            and self.is_light(self.wire[item.identifier])
+            and (
+                self.is_light(self.articles.get(item.identifier))
+                or (targets[id(item)] not in languages.CODES and item.identifier not in self.articles)
+            )
+        }
+        picture_ids = {
+            image.identifier for item in items if id(item) not in untouched for image in item.images if image.identifier
+        }
         self.images = (
             {image.source_identifier: image for image in Image.objects.filter(source_identifier__in=picture_ids)}
             if picture_ids
             else {}
         )
-        wire = WireItem.objects.select_for_update()
-        self.wire = {item.identifier: item for item in wire.filter(identifier__in=identifiers)}
-        self.fingerprints = {}
         self.topics = {}
         self.free_codes = []
         self.new_articles = sum(1 for item in items if item.identifier not in self.articles)
@@ -244,6 +277,29 @@ class Batch:
         self._undo = []
         for language in {item.language for item in items}:
             self.load_topics([name for item in items if item.language == language for name in item.topics], language)
+
+    @staticmethod
+    def read(queryset, key, identifiers, items, light_fields, settled):
+        """
+        The rows of `queryset` whose `key` is among `identifiers`, by key. A row is read light (only
+        `light_fields`) when `settled(row, item)` says that every item of the file for it is the same as or older
+        than what it stores; every row whole when `settled` is false.
+        """
+        rows = queryset.filter(**{f"{key}__in": identifiers})
+        if not settled or not identifiers:
+            return {getattr(row, key): row for row in rows}
+        light = {getattr(row, key): row for row in rows.only(*light_fields)}
+        changing = {
+            item.identifier for item in items if item.identifier in light and not settled(light[item.identifier], item)
+        }
+        if changing:
+            light.update({getattr(row, key): row for row in queryset.filter(**{f"{key}__in": changing})})
+        return light
+
+    @staticmethod
+    def is_light(row):
+        """Whether `row` was read light: then it is never written."""
+        return row is not None and bool(row.get_deferred_fields())
 
     # --- per item -----------------------------------------------------------------------------------------------
     def begin_item(self):
@@ -481,7 +537,12 @@ def import_items(
     it as wire copy). Items in no publishing language, and every item when `create_articles` is off, are kept as
     wire copy only. Call it inside a transaction (`import_data` does): the batch locks the articles it updates.
     """
-    batch = Batch(parsed, sources, dry_run=dry_run)
+    targets = {
+        id(entry): (choices or {}).get(entry.identifier, language or entry.language)
+        for entry in parsed
+        if isinstance(entry, ParsedItem)
+    }
+    batch = Batch(parsed, sources, dry_run=dry_run, targets=targets)
     outcomes = []
     received = []
     for number, entry in enumerate(parsed, start=1):
@@ -489,7 +550,7 @@ def import_items(
         if isinstance(entry, ParseError):
             outcomes.append(Outcome(FAILED, file=file, item=entry.item or label, reason=entry.reason))
             continue
-        target = (choices or {}).get(entry.identifier, language or entry.language)
+        target = targets[id(entry)]
         # A wire-only feed still updates an article an editor already made from the item.
         writes_article = create_articles or batch.article_for(entry) is not None
         if target not in languages.CODES or not writes_article:
@@ -601,21 +662,25 @@ def check_item(item, language):
         raise ParseError(gettext("the item has no text (no body was found); nothing was written"))
 
 
+def is_unchanged(state, item, digest):
+    """Whether a language version's import `state` holds `item` (fingerprint `digest`) or a newer version of it."""
+    return bool(state) and (
+        state.get("fingerprint") == digest or is_not_newer(state.get("version"), state.get("updated_at"), item)
+    )
+
+
 def unchanged(item, language, batch):
     """The outcome of an item its article already has (the same or a newer version), else None."""
     article = batch.article_for(item)
     state = article.import_state.get(language, {}) if article is not None else {}
-    if not state:
+    if not is_unchanged(state, item, batch.fingerprint(item)):
         return None
     if state.get("fingerprint") == batch.fingerprint(item):
         return Outcome(UNCHANGED, article=article, language=language, warnings=item.warnings)
-    if is_not_newer(state.get("version"), state.get("updated_at"), item):
-        stored = state.get("version") or state.get("updated_at")
-        reason = gettext("version {incoming} is not newer than {stored}").format(
-            incoming=item.version or item.updated_at, stored=stored
-        )
-        return Outcome(UNCHANGED, article=article, language=language, reason=reason, warnings=item.warnings)
-    return None
+    reason = gettext("version {incoming} is not newer than {stored}").format(
+        incoming=item.version or item.updated_at, stored=state.get("version") or state.get("updated_at")
+    )
+    return Outcome(UNCHANGED, article=article, language=language, reason=reason, warnings=item.warnings)
 
 
 def _write(item, language, user, check_permission, publish, force, article, batch, file, resolve):
@@ -936,7 +1001,7 @@ def record_wire(outcomes, batch, *, file="", feed=None):
     the same version changes nothing. An item written as an article is linked to it and marked used.
     """
     now = timezone.now()
-    created, updated, changed_text, pictures = [], [], [], []
+    created, updated, linked, changed_text, pictures = [], [], [], [], []
     for outcome in outcomes:
         item = outcome.parsed
         wire = batch.wire.get(item.identifier)
@@ -956,7 +1021,7 @@ def record_wire(outcomes, batch, *, file="", feed=None):
             if wire.text() != old_text:
                 changed_text.append(wire)
         elif article is not None and wire.article_id != article.pk:
-            updated.append(wire)
+            linked.append(wire)  # only its article and state change: it may have been read light
         else:
             outcome.wire = wire
             continue
@@ -968,6 +1033,8 @@ def record_wire(outcomes, batch, *, file="", feed=None):
     WireItem.objects.bulk_create(created)
     if updated:
         WireItem.objects.bulk_update(updated, [*WIRE_FIELDS, "feed", "article", "state"])
+    if linked:
+        WireItem.objects.bulk_update(linked, ["article", "state"])
     if pictures:
         through = WireItem.images.through
         through.objects.bulk_create(

@@ -13,13 +13,15 @@ from pathlib import Path
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
+from django.db import connection
 from django.test import SimpleTestCase, TestCase
+from django.test.utils import CaptureQueriesContext
 from reversion.models import Revision, Version
 
 from articles.models import Article, Image, Status
 from interchange import writer
 from interchange.importers import parse_each
-from interchange.models import PendingUpdate
+from interchange.models import PendingUpdate, WireItem
 from interchange.writer import CONFLICT, CREATED, FAILED, UNCHANGED, UPDATED, apply_pending_update
 from tests.factories import needs_samples
 from tests.test_importers_newsml import NEWS_ITEM
@@ -323,6 +325,75 @@ class PictureTests(WriterTestCase):
         self.assertIn("feed.zip:feed/broken.json", summary.failed[0].file)
         first = Article.objects.get(source_identifier=ITEM["uri"])
         self.assertFalse(first.captions.first().image.is_awaiting_file)
+
+
+def items(count, **changes):
+    """`count` items of their own (each with its two pictures), as one agency file delivers them."""
+    return [
+        version(
+            1,
+            uri=f"urn:newsroom-test:item:{number}",
+            associations=[
+                {**picture, "uri": f"{picture['uri']}:{number}"} for picture in copy.deepcopy(ITEM["associations"])
+            ],
+            **changes,
+        )
+        for number in range(count)
+    ]
+
+
+class ReimportTests(WriterTestCase):
+    """What a re-import reads: an unchanged item's article and wire copy light, not its pictures."""
+
+    def reimport(self, path, **options):
+        with CaptureQueriesContext(connection) as queries:
+            summary = import_files([path], **options)
+        return summary, [query["sql"] for query in queries.captured_queries if "SAVEPOINT" not in query["sql"]]
+
+    def test_an_unchanged_file_reads_only_what_it_compares_in_a_fixed_number_of_queries(self):
+        costs = []
+        for count in (2, 6):
+            path = self.write_json(items(count), name=f"{count}.json")
+            import_files([path])
+            summary, queries = self.reimport(path)
+            self.assertEqual(summary.count(UNCHANGED), count)
+            self.assertFalse([sql for sql in queries if '"articles_image"' in sql], queries)
+            article_reads = [sql for sql in queries if sql.startswith('SELECT "articles_article"')]
+            self.assertTrue(article_reads)
+            self.assertFalse([sql for sql in article_reads if '"body_ar"' in sql or '"search_text"' in sql])
+            self.assertFalse([sql for sql in queries if '"payload"' in sql or sql.startswith(("INSERT", "UPDATE"))])
+            for outcome in summary.outcomes:
+                self.assertIn("body_ar", outcome.article.get_deferred_fields())
+                self.assertEqual(str(outcome.article), "افتتاح جسر جديد للمشاة")
+            costs.append(len(queries))
+        self.assertEqual(costs[0], costs[1])
+
+    def test_an_unchanged_and_a_newer_version_of_one_item_in_one_file(self):
+        self.status(self.write_json(version(1)))
+        body = "<p>افتتح الجسر صباح اليوم.</p><p>ويبلغ طوله مئتين وعشرة أمتار.</p>"
+        newer = version(2, bodies=[{"role": "main", "contenttype": "text/html", "value": body}])
+        summary = import_files([self.write_json([version(1), newer])])
+        self.assertEqual([outcome.status for outcome in summary.outcomes], [UNCHANGED, UPDATED])
+        article = Article.objects.get()
+        self.assertEqual(article.body_ar, body)
+        self.assertIn("ميتين وعشره", article.search_document_ar)  # as search folds it
+        self.assertEqual(article.import_state["ar"]["version"], "2")
+        wire = WireItem.objects.get()
+        self.assertEqual((wire.version, wire.body), ("2", body))
+        self.assertEqual(wire.payload["version"], "2")
+
+    def test_a_wire_copy_read_light_is_linked_when_its_item_becomes_an_article(self):
+        path = self.write_json(version(1))
+        writer.import_data(path.name, path.read_bytes(), create_articles=False, **as_import_command())
+        wire = WireItem.objects.get()
+        self.assertIsNone(wire.article)
+        outcome = self.status(path)
+        self.assertEqual(outcome.status, CREATED)
+        wire = WireItem.objects.get()
+        self.assertEqual((wire.article, wire.state), (outcome.article, WireItem.State.USED))
+        self.assertEqual(wire.headline, "افتتاح جسر جديد للمشاة")
+        self.assertIn("ويبلغ طوله", wire.body)
+        self.assertEqual(wire.payload["headline"], "افتتاح جسر جديد للمشاة")
 
 
 class BatchTests(WriterTestCase):
