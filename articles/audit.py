@@ -4,6 +4,7 @@ admin log entry, both naming the user, whether it came through the admin, an imp
 """
 
 import functools
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 import reversion
@@ -94,20 +95,23 @@ def record_each(changes, user, prefetch=()):
                 continue
             seen.add(key)
             versions.append(version_row(obj, revision, known if obj is change.obj else {}))
-    insert_versions(versions)
+    insert_rows(Version, VERSION_COLUMNS, versions)
     if user is not None:
-        LogEntry.objects.bulk_create(
-            new(
-                LogEntry,
-                action_time=now,
-                user_id=user.pk,
-                content_type_id=ContentType.objects.get_for_model(change.obj, for_concrete_model=False).pk,
-                object_id=str(change.obj.pk),
-                object_repr=str(change.obj)[:200],
-                action_flag=change.action_flag,
-                change_message=change.message,
-            )
-            for change in changes
+        insert_rows(
+            LogEntry,
+            LOG_COLUMNS,
+            [
+                (
+                    now,
+                    user.pk,
+                    ContentType.objects.get_for_model(change.obj, for_concrete_model=False).pk,
+                    str(change.obj.pk),
+                    str(change.obj)[:200],
+                    change.action_flag,
+                    change.message,
+                )
+                for change in changes
+            ],
         )
     return revisions
 
@@ -148,31 +152,36 @@ def version_row(obj, revision, known=None):
     )
 
 
-def insert_versions(rows):
+# The columns of a log entry as `record_each` gives them.
+LOG_COLUMNS = ("action_time", "user_id", "content_type_id", "object_id", "object_repr", "action_flag", "change_message")
+
+
+def insert_rows(model, columns, rows):
     """
-    Insert versions (rows of VERSION_COLUMNS). On PostgreSQL in the statement Django's bulk insert makes (an array
-    per column, UNNEST), without its work per value: an import's five thousand versions were a model instance each
-    and thirty-five thousand values prepared one by one, all of them numbers and text already as the columns hold
-    them. Elsewhere by bulk_create.
+    Insert rows of `model` (tuples of the values of `columns`, as the columns hold them) whose keys nobody reads
+    back: the versions and log entries of an import, five thousand and a thousand per thousand items.
+
+    On PostgreSQL with COPY, which takes the values as they are. Django's bulk insert prepares every value on its
+    own, then writes each column as one array literal that the client quotes and the server parses; for a file's
+    versions, COPY took a third of that work in this process and half the time in all. Django's query log (and
+    assertNumQueries) sees the statement as any other. Elsewhere by bulk_create.
     """
     if not rows:
         return
-    connection = connections[router.db_for_write(Version)]
+    connection = connections[router.db_for_write(model)]
     if connection.vendor != "postgresql":
-        Version.objects.using(connection.alias).bulk_create(
-            [new(Version, **dict(zip(VERSION_COLUMNS, row, strict=True))) for row in rows]
+        model.objects.using(connection.alias).bulk_create(
+            [new(model, **dict(zip(columns, row, strict=True))) for row in rows]
         )
         return
-    fields = [Version._meta.get_field(column) for column in VERSION_COLUMNS]
     quote = connection.ops.quote_name
-    # As Django's UNNEST: the column's type without its length (`varchar`, not `varchar(191)`).
-    arrays = ", ".join(f"%s::{field.db_type(connection).split('(')[0]}[]" for field in fields)
-    columns = ", ".join(quote(field.column) for field in fields)
+    names = ", ".join(quote(model._meta.get_field(column).column) for column in columns)
+    sql = f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN"
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {quote(Version._meta.db_table)} ({columns}) SELECT * FROM UNNEST({arrays})",
-            [list(values) for values in zip(*rows, strict=True)],
-        )
+        logged = cursor.debug_sql(sql) if hasattr(cursor, "debug_sql") else nullcontext()
+        with logged, connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(row)
 
 
 # What `json.dumps(..., cls=DjangoJSONEncoder, ensure_ascii=False)` makes for each call, made once.

@@ -14,7 +14,16 @@ from reversion.errors import RevisionManagementError
 from reversion.models import Revision, Version
 from reversion.revisions import _get_options
 
-from articles.audit import VERSION_COLUMNS, Change, insert_versions, record, record_each, serialize, system_user
+from articles.audit import (
+    LOG_COLUMNS,
+    VERSION_COLUMNS,
+    Change,
+    insert_rows,
+    record,
+    record_each,
+    serialize,
+    system_user,
+)
 from articles.models import Article, ArticleSource, Caption, Image, Topic
 
 from .factories import make_article, make_category, make_source, make_user
@@ -152,26 +161,41 @@ class SerializeTests(TestCase):
                 self.assert_as_django(image)
 
 
-class InsertVersionsTests(TestCase):
-    """`insert_versions` writes the rows bulk_create writes (on PostgreSQL it makes the statement itself)."""
+class InsertRowsTests(TestCase):
+    """`insert_rows` writes the rows bulk_create writes (on PostgreSQL with COPY), in one logged statement."""
 
     def test_every_column_but_the_key(self):
-        columns = {field.attname for field in Version._meta.concrete_fields if not field.primary_key}
-        self.assertEqual(set(VERSION_COLUMNS), columns)
+        for model, names in ((Version, VERSION_COLUMNS), (LogEntry, LOG_COLUMNS)):
+            with self.subTest(model=model):
+                columns = {field.attname for field in model._meta.concrete_fields if not field.primary_key}
+                self.assertEqual(set(names), columns)
 
-    def test_the_same_rows_as_bulk_create(self):
+    def assert_as_bulk_create(self, model, columns, rows, order_by):
+        with self.assertNumQueries(1):
+            insert_rows(model, columns, rows)
+        ours = list(model.objects.order_by(order_by).values_list(*columns))
+        model.objects.all().delete()
+        model.objects.bulk_create([model(**dict(zip(columns, row, strict=True))) for row in rows])
+        self.assertEqual(ours, list(model.objects.order_by(order_by).values_list(*columns)))
+        self.assertEqual(ours, rows)
+
+    def test_versions_as_bulk_create_writes_them(self):
         revision = Revision.objects.create(date_created=timezone.now(), comment="")
         content_type = ContentType.objects.get_for_model(Article)
         rows = [
-            (revision.pk, content_type.pk, "1", "default", "json", '[{"fields": {"t": "\\"x\\" {a,b}"}}]', "خبر"),
-            (revision.pk, content_type.pk, "2", "default", "json", "", 'NULL "quoted" \\ text'),
+            (revision.pk, content_type.pk, "1", "default", "json", '[{"fields": {"t": "\\"x\\" {a,b}\\n\tب"}}]', "خبر"),
+            (revision.pk, content_type.pk, "2", "default", "json", "", 'NULL "quoted" \\ text\r\n'),
         ]
-        insert_versions(rows)
-        ours = list(Version.objects.order_by("object_id").values_list(*VERSION_COLUMNS))
-        Version.objects.all().delete()
-        Version.objects.bulk_create([Version(**dict(zip(VERSION_COLUMNS, row, strict=True))) for row in rows])
-        by_django = list(Version.objects.order_by("object_id").values_list(*VERSION_COLUMNS))
-        self.assertEqual(ours, by_django)
-        self.assertEqual(ours, rows)
+        self.assert_as_bulk_create(Version, VERSION_COLUMNS, rows, "object_id")
         with self.assertNumQueries(0):
-            insert_versions([])
+            insert_rows(Version, VERSION_COLUMNS, [])
+
+    def test_log_entries_as_bulk_create_writes_them(self):
+        user = make_user("editor", "editor")
+        moment = datetime.datetime(2025, 6, 1, 8, 0, 0, 123456, tzinfo=datetime.UTC)
+        content_type = ContentType.objects.get_for_model(Article)
+        rows = [
+            (moment, user.pk, content_type.pk, "7", "خبر \\ عاجل", ADDITION, 'Importiert aus dpa.json ("ninjs").'),
+            (moment, user.pk, content_type.pk, "8", "\\N", CHANGE, ""),
+        ]
+        self.assert_as_bulk_create(LogEntry, LOG_COLUMNS, rows, "object_id")
