@@ -8,33 +8,46 @@ group template, which Python 3.11 expands in Python for every match. An import w
 file of fifty items (the JSON of its revisions and wire copies is full of double quotes), and this took about a
 tenth of a first import's time.
 
-A flat list of text, or of integers, is written here in a few operations on the whole list: text elements always in
-double quotes (PostgreSQL reads a quoted element as the same text as a bare one, so quoting every element is simply
-safe), integers bare. Anything else (None, nested lists, dates, JSON) keeps psycopg's own element-by-element path,
-with its escaping done by `bytes.replace`, which writes the same literal as psycopg, byte for byte.
+A flat list of text (with or without NULLs), or of integers, is written here in a few operations on the whole list:
+text elements always in double quotes (PostgreSQL reads a quoted element as the same text as a bare one, so quoting
+every element is simply safe), integers bare. Anything else (nested lists, dates, JSON) keeps psycopg's own
+element-by-element path, with its escaping done by `bytes.replace`, which writes the same literal as psycopg, byte
+for byte.
 tests/test_postgres_arrays.py checks both: the same values read back from PostgreSQL, and psycopg's literal where
 the general path is used.
 """
 
 from psycopg.types.array import ListDumper
 
-STR_ONLY = {str}
-INT_ONLY = {int}
+NONE = type(None)
 
 
 class QuickListDumper(ListDumper):
     def dump(self, obj):
         if obj and self.delimiter == b",":
             kinds = set(map(type, obj))
-            if kinds == STR_ONLY:
-                joined = "\x00".join(obj)
+            if all(issubclass(kind, str) for kind in kinds - {NONE}):  # text (choices are text too), or NULLs
                 # PostgreSQL's text cannot hold NUL: psycopg's own path refuses such an element with its error.
-                if joined.count("\x00") == len(obj) - 1:
-                    escaped = joined.replace("\\", "\\\\").replace('"', '\\"').replace("\x00", '","')
-                    return b'{"' + escaped.encode(self.encoding()) + b'"}'
-            elif kinds == INT_ONLY:
+                if (literal := self.text_literal(obj, NONE in kinds)) is not None:
+                    return literal.encode(self.encoding())
+            elif all(issubclass(kind, int) and not issubclass(kind, bool) for kind in kinds):
                 return b"{" + ",".join(map(str, obj)).encode() + b"}"
         return super().dump(obj)
+
+    @staticmethod
+    def text_literal(obj, nulls):
+        """The array literal of text elements and NULLs, or None if an element holds NUL."""
+        if not nulls:
+            # The whole list escaped at once: elements joined by NUL, which no element can hold.
+            escaped = "\x00".join(obj).replace("\\", "\\\\").replace('"', '\\"')
+            if escaped.count("\x00") != len(obj) - 1:
+                return None
+            return '{"' + escaped.replace("\x00", '","') + '"}'
+        elements = [
+            "NULL" if item is None else '"' + item.replace("\\", "\\\\").replace('"', '\\"') + '"' for item in obj
+        ]
+        literal = "{" + ",".join(elements) + "}"
+        return None if "\x00" in literal else literal
 
     def encoding(self):
         """The connection's, as psycopg's text dumpers encode (an ASCII connection takes UTF-8)."""
