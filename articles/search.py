@@ -88,6 +88,20 @@ class Folded(Func):
         return "NULL", []
 
 
+class StoredVectorField(models.GeneratedField):
+    """
+    A stored generated tsvector column that inserts do not read back. Django returns every generated column of each
+    row it inserts (an import's articles fifty at a time, four vectors each, a whole body's among them), and nothing
+    reads a vector in Python: searches read them in SQL. The column is GeneratedField's, the name migrations keep.
+    """
+
+    db_returning = False
+
+    def deconstruct(self):
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.GeneratedField", args, kwargs
+
+
 class SearchVectorIndex(GinIndex):
     """A GIN index on PostgreSQL; elsewhere a plain index, since the column it covers stays empty there."""
 

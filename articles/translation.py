@@ -62,6 +62,7 @@ reversion.register(
         "search_text",
         *languages.fields("search_document"),
         *languages.fields("search_vector"),
+        *languages.fields("headline_vector"),
         "text_digest",
         *languages.fields("text_digest"),
     ],

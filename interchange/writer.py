@@ -289,6 +289,8 @@ class Batch:
         if not settled or not identifiers:
             return {getattr(row, key): row for row in rows}
         light = {getattr(row, key): row for row in rows.only(*light_fields)}
+        for row in light.values():
+            row.read_light = True
         changing = {
             item.identifier for item in items if item.identifier in light and not settled(light[item.identifier], item)
         }
@@ -299,7 +301,7 @@ class Batch:
     @staticmethod
     def is_light(row):
         """Whether `row` was read light: then it is never written."""
-        return row is not None and bool(row.get_deferred_fields())
+        return getattr(row, "read_light", False)
 
     # --- per item -----------------------------------------------------------------------------------------------
     def begin_item(self):

@@ -6,6 +6,7 @@ from django.contrib.postgres.search import SearchQuery
 from django.core.cache import cache
 from django.db import connection
 from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from articles import languages, search
@@ -146,3 +147,27 @@ class SearchPlanTests(TestCase):
                 self.assertNotIn("Seq Scan", plan)
                 self.assertNotIn("to_tsvector", plan)  # the stored vector is read, never computed per row
                 self.assertIn("Limit", plan)  # only a bounded set of matches is ranked
+
+
+class StoredVectorTests(TestCase):
+    """The generated vector columns: the database fills them; inserts do not read them back."""
+
+    def test_inserts_read_back_only_the_key(self):
+        with CaptureQueriesContext(connection) as queries:
+            make_article(headline_de="Hochwasser am Rhein", publish=["de"])
+            Article.objects.create_many([Article(headline_de="Brücke über die Mosel", short_code="VEC22")])
+        inserts = [
+            query["sql"]
+            for query in queries.captured_queries
+            if query["sql"].startswith('INSERT INTO "articles_article"')
+        ]
+        self.assertEqual(len(inserts), 2)
+        for sql in inserts:
+            self.assertNotIn("vector", sql.partition(" RETURNING ")[2])
+
+    @skipUnless(connection.vendor == "postgresql", "the vectors are PostgreSQL's")
+    def test_the_database_fills_them_for_searches(self):
+        Article.objects.create_many([Article(headline_de="Brücke über die Mosel", short_code="VEC22")])
+        article = Article.objects.get(short_code="VEC22")
+        self.assertIn("mosel", article.headline_vector_de)
+        self.assertIn("mosel", article.search_vector_de)

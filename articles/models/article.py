@@ -564,10 +564,10 @@ def add_search_vectors():
     """
     for language in languages.all_languages():
         expression = search.StoredSearchVector(language.field("search_document"), config=language.search_config)
-        vector = models.GeneratedField(expression=expression, output_field=SearchVectorField(), db_persist=True)
+        vector = search.StoredVectorField(expression=expression, output_field=SearchVectorField(), db_persist=True)
         Article.add_to_class(search.vector_field(language.code), vector)
         expression = search.StoredSearchVector(search.Folded(language.field("headline")), config=language.search_config)
-        vector = models.GeneratedField(expression=expression, output_field=SearchVectorField(), db_persist=True)
+        vector = search.StoredVectorField(expression=expression, output_field=SearchVectorField(), db_persist=True)
         Article.add_to_class(search.headline_vector_field(language.code), vector)
 
 
