@@ -6,6 +6,7 @@ A picture placed in the text is an empty `<figure data-picture="KEY">`, KEY bein
 where it stands and the caption says what it shows, in each language.
 """
 
+import html as html_module
 import re
 
 import nh3
@@ -217,3 +218,23 @@ def text_of(html):
     if not html or "<" not in html or ">" not in html:
         return html or ""
     return lxml_html.fragment_fromstring(html, create_parent="div").text_content()
+
+
+# Tags that end a word: blocks, list items, table cells, line breaks. Inline markup (b, a, span) may sit inside one.
+WORD_BOUNDARY_TAG = re.compile(
+    r"</?(?:p|h[1-6]|blockquote|ul|ol|li|table|thead|tbody|tfoot|tr|td|th|caption|figure|figcaption|br|hr|div|pre)"
+    r"\b[^>]*>"
+)
+ANY_TAG = re.compile(r"<[^>]*>")
+
+
+def body_text(html):
+    """
+    The text of a sanitized body for the search documents: a space where a block, item, cell or line ends, so the
+    last word of one paragraph never runs into the first of the next (`text_of` joins them: "BerlinDie"), nothing
+    for inline markup, and entities as the characters they stand for. Cut, not parsed: in a sanitized body every
+    '<' starts a tag (see BLOCK_TAG).
+    """
+    if not html:
+        return ""
+    return html_module.unescape(ANY_TAG.sub("", WORD_BOUNDARY_TAG.sub(" ", html))).strip()

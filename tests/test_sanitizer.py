@@ -110,3 +110,19 @@ class TextOfTests(SimpleTestCase):
         for text in ["", "Kurzmeldung 3 < 4", "AT&amp;T", "خبر قصير"]:
             with self.subTest(text=text):
                 self.assertEqual(sanitizer.text_of(text), text)
+
+
+class BodyTextTests(SimpleTestCase):
+    def test_words_of_two_blocks_never_run_together(self):
+        body = sanitizer.clean_html("<p>in Berlin</p><p>Die Stadt</p><ul><li>eins</li><li>zwei</li></ul><h2>Titel</h2>")
+        self.assertEqual(sanitizer.body_text(body).split(), ["in", "Berlin", "Die", "Stadt", "eins", "zwei", "Titel"])
+        self.assertEqual(sanitizer.body_text(sanitizer.clean_html("<p>eins<br>zwei</p>")).split(), ["eins", "zwei"])
+
+    def test_inline_markup_and_entities_as_lxml_reads_them(self):
+        for body in [
+            "<p>Stra&szlig;e&nbsp;und <b>Pl</b>atz &lt;b&gt; &amp; &quot;x&quot;</p>",
+            '<p dir="rtl">فقرة <a href="https://example.org/?a=1&amp;b=2" title="x > y">رابط</a>٢٠٢٦</p>',
+        ]:
+            with self.subTest(body=body):
+                cleaned = sanitizer.clean_html(body)
+                self.assertEqual(sanitizer.body_text(cleaned), sanitizer.text_of(cleaned))

@@ -521,8 +521,12 @@ class Article(models.Model):
             self.short_code = self.unique_short_code()
         documents = [
             " ".join(
-                search.normalize(sanitizer.text_of(self.text(field, language)))
-                for field in ("headline", "teaser", "body")
+                search.normalize(text)
+                for text in (
+                    sanitizer.text_of(self.text("headline", language)),
+                    sanitizer.text_of(self.text("teaser", language)),
+                    sanitizer.body_text(self.text("body", language)),  # sanitized above
+                )
             )
             for language in LANGUAGE_CODES
         ]
