@@ -1,5 +1,6 @@
 """Search: Arabic folded the same way at index and query time, on SQLite and on PostgreSQL alike."""
 
+import importlib
 from unittest import mock, skipUnless
 
 from django.contrib.postgres.search import SearchQuery
@@ -171,3 +172,22 @@ class StoredVectorTests(TestCase):
         article = Article.objects.get(short_code="VEC22")
         self.assertIn("mosel", article.headline_vector_de)
         self.assertIn("mosel", article.search_vector_de)
+
+
+class RebuiltDocumentsTests(TestCase):
+    """Migration 0008 writes every article's search documents as saving it would."""
+
+    def test_documents_built_before_are_rebuilt(self):
+        from django.apps import apps
+
+        rebuild = importlib.import_module("articles.migrations.0008_search_documents_keep_paragraphs_apart")
+        article = make_article(headline_de="Brücke", body_de="<p>in Berlin</p><p>Die Stadt</p>", publish=["de"])
+        saved = Article.objects.values_list("search_document_de", "search_document_ar", "search_text").get()
+        Article.objects.update(search_document_de="in berlindie stadt", search_text="in berlindie stadt")
+        rebuild.rebuild_search_documents(apps, None)
+        self.assertEqual(
+            Article.objects.values_list("search_document_de", "search_document_ar", "search_text").get(), saved
+        )
+        self.assertIn("berlin die", saved[0])
+        article.refresh_from_db()
+        self.assertEqual(article.body_de, "<p>in Berlin</p><p>Die Stadt</p>")
