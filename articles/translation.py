@@ -54,16 +54,18 @@ class CaptionTranslationOptions(TranslationOptions):
 # the per-language columns (`headline_ar`, `headline_de`, ...).
 reversion.register(ArticleSource)
 reversion.register(Caption)
-# Derived columns (search documents and vectors) are left out: a restore recomputes them on save.
+# Derived columns are left out: a restore saves the article again, which recomputes them. They are the search
+# documents and vectors, and the original column of each translated field, which modeltranslation fills on save
+# with the active language's value (every Arabic version's text was kept twice in each revision).
 reversion.register(
     Article,
     follow=["source_links", "captions"],
     exclude=[
+        *ArticleTranslationOptions.fields,
         "search_text",
         *languages.fields("search_document"),
         *languages.fields("search_vector"),
         *languages.fields("headline_vector"),
-        "text_digest",
         *languages.fields("text_digest"),
     ],
 )

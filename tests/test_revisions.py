@@ -4,6 +4,7 @@ import json
 from datetime import UTC, datetime
 
 import reversion
+from django.db import connection
 from django.test import TestCase, override_settings
 from django.urls import reverse
 from lxml import html as lxml_html
@@ -89,6 +90,25 @@ class RevisionTests(TestCase):
         self.assertEqual(article.status_de, Status.PUBLISHED)
         self.assertGreater(article.edit_version, stale_version)
         self.assertIn("Restored", revisions.versions_of(article).first().revision.get_comment())
+
+    def test_restore_fills_the_columns_revisions_leave_out(self):
+        article = make_article()
+        self.save_through_admin(article, headline_ar="نسخة جيدة", headline_de="Gute Fassung")
+        good = revisions.versions_of(article).first()
+        (data,) = json.loads(good.serialized_data)
+        left_out = {"headline", "body", "slug", "search_document", "search_document_ar", "headline_vector_de"}
+        self.assertFalse(left_out & data["fields"].keys())
+        self.save_through_admin(article, headline_ar="نسخة سيئة", headline_de="Schlechte Fassung")
+        self.client.post(reverse("admin:articles_article_revision", args=[article.pk, good.pk]))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT headline, search_document_ar, search_document_de FROM articles_article WHERE id = %s",
+                [article.pk],
+            )
+            headline, arabic, german = cursor.fetchone()
+        self.assertIn(headline, ("نسخة جيدة", "Gute Fassung"))
+        self.assertIn("نسخه جيده", arabic)  # as search folds it
+        self.assertIn("gute fassung", german)
 
     def test_reporter_cannot_restore_a_published_article(self):
         article = make_article()
