@@ -20,7 +20,7 @@ from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection, models
 from django.db.models import F, Func, Q, TextField
 
-from . import languages
+from . import languages, sanitizer
 
 MAX_QUERY_LENGTH = 200
 # How many of the newest matches are ranked; more would cost a reader's request time in proportion to the archive.
@@ -54,6 +54,15 @@ def normalize(text):
     text = ARABIC_DIACRITICS.sub("", text).replace(TATWEEL, "")
     text = text.translate(ARABIC_LETTER_MAP)
     return " ".join(text.casefold().translate(GERMAN_LETTER_MAP).split())
+
+
+def document(headline, teaser, body):
+    """
+    One language version's search document: its headline, teaser and (sanitized) body as text, folded by
+    `normalize`. What an article stores on every save, and what migration 0008 rebuilt for articles saved before.
+    """
+    texts = (sanitizer.text_of(headline), sanitizer.text_of(teaser), sanitizer.body_text(body))
+    return " ".join(normalize(text) for text in texts)
 
 
 class StoredSearchVector(SearchVector):

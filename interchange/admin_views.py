@@ -19,7 +19,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext
 from django.views.generic import FormView
 
-from articles import languages
+from articles import languages, sanitizer
 from articles.models import Article
 
 from . import staging
@@ -28,7 +28,6 @@ from .writer import (
     CONFLICT,
     CREATED,
     FAILED,
-    TAG_RE,
     UNCHANGED,
     UPDATED,
     WIRE,
@@ -82,7 +81,7 @@ def describe(number, outcome, sources, choices):
         "chooses_language": item is not None and item.language not in languages.CODES,
         "chosen": choices.get(item.identifier, "") if item is not None else "",
         # Paragraphs apart, as they read (striptags would glue the last word of one to the first of the next).
-        "body_text": " ".join(TAG_RE.sub(" ", item.body_html).split()) if item is not None else "",
+        "body_text": " ".join(sanitizer.ANY_TAG.sub(" ", item.body_html).split()) if item is not None else "",
     }
 
 

@@ -21,7 +21,6 @@ The import command without a user acts as its own system account, which the rule
 import dataclasses
 import hashlib
 import json
-import re
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 
@@ -84,7 +83,6 @@ REVISION_PREFETCH = (
     "topics",
     "related",
 )
-TAG_RE = re.compile(r"<[^>]*>")
 # What an unchanged item's article and wire copy are read with: what the comparison and the report read of them.
 LIGHT_ARTICLE = ("id", "source_identifier", "short_code", "import_state", *languages.fields("headline"))
 LIGHT_WIRE = ("id", "identifier", "fingerprint", "version", "versioned_at", "article_id", "headline", "language")
@@ -514,7 +512,7 @@ def check_publish_permission(user, publish, check_permission=True):
 
 def has_text(html):
     """Whether HTML holds any text; a cheap check where Django's strip_tags would parse it."""
-    return bool(TAG_RE.sub("", html or "").replace("&nbsp;", "").strip())
+    return bool(sanitizer.ANY_TAG.sub("", html or "").replace("&nbsp;", "").strip())
 
 
 def import_items(
@@ -1108,7 +1106,7 @@ def fill_wire(wire, item, digest, file, now, batch, written=None):
         search_text = article.text("search_document", language)
     else:
         text = wire_text(item)
-        search_text = " ".join(normalize(TAG_RE.sub(" ", part)) for part in text.values())
+        search_text = " ".join(normalize(sanitizer.ANY_TAG.sub(" ", part)) for part in text.values())
     agency = item.agencies[0] if item.agencies else ""
     wire.file_name = str(file)[:500]
     wire.format = item.format

@@ -6,18 +6,15 @@ documents built before ran the last word of a paragraph into the first of the ne
 
 from django.db import migrations
 
-from articles import languages, sanitizer, search
+from articles import languages, search
 
 BATCH = 1000
 
 
 def document(article, language):
-    texts = (
-        sanitizer.text_of(getattr(article, languages.field("headline", language)) or ""),
-        sanitizer.text_of(getattr(article, languages.field("teaser", language)) or ""),
-        sanitizer.body_text(getattr(article, languages.field("body", language)) or ""),
+    return search.document(
+        *(getattr(article, languages.field(name, language)) or "" for name in ("headline", "teaser", "body"))
     )
-    return " ".join(search.normalize(text) for text in texts)
 
 
 def rebuild_search_documents(apps, schema_editor):

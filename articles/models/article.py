@@ -520,14 +520,8 @@ class Article(models.Model):
         if not self.short_code:
             self.short_code = self.unique_short_code()
         documents = [
-            " ".join(
-                search.normalize(text)
-                for text in (
-                    sanitizer.text_of(self.text("headline", language)),
-                    sanitizer.text_of(self.text("teaser", language)),
-                    sanitizer.body_text(self.text("body", language)),  # sanitized above
-                )
-            )
+            # The bodies were sanitized above.
+            search.document(*(self.text(field, language) for field in ("headline", "teaser", "body")))
             for language in LANGUAGE_CODES
         ]
         for language, document in zip(LANGUAGE_CODES, documents, strict=True):
