@@ -5,10 +5,8 @@ interchange/admin_views.py).
 
 import reversion
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -19,7 +17,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from articles import diff, languages
-from articles.admin import refused_list
+from articles.admin import object_or_404, refused_list
 from articles.audit import system_user
 
 from . import ingest
@@ -93,7 +91,7 @@ class PendingUpdateAdmin(admin.ModelAdmin):
     def apply_view(self, request, object_id):
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        pending = get_object_or_404(PendingUpdate.objects.select_related("article"), pk=unquote(object_id))
+        pending = object_or_404(PendingUpdate.objects.select_related("article"), object_id)
         if not self.may_apply(request, pending):
             raise PermissionDenied
         article = pending.article
@@ -110,7 +108,7 @@ class PendingUpdateAdmin(admin.ModelAdmin):
     def discard_view(self, request, object_id):
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        pending = get_object_or_404(PendingUpdate.objects.select_related("article"), pk=unquote(object_id))
+        pending = object_or_404(PendingUpdate.objects.select_related("article"), object_id)
         if not self.has_delete_permission(request, pending):
             raise PermissionDenied
         article = pending.article
@@ -131,10 +129,14 @@ class PendingUpdateAdmin(admin.ModelAdmin):
         names them in each applied article's history."""
         applied, refused = 0, []
         for pending in queryset.select_related("article"):
+            if not self.may_apply(request, pending):
+                refused.append((pending.article, gettext("You may not change this article.")))
+                continue
             try:
                 apply_pending_update(pending, user=request.user)
-            except PermissionDenied as error:
-                refused.append((pending.article, str(error)))
+            except (ValidationError, PermissionDenied) as error:
+                reason = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+                refused.append((pending.article, reason))
             else:
                 applied += 1
         if applied:
@@ -273,7 +275,7 @@ class WireItemAdmin(admin.ModelAdmin):
 
     def use_view(self, request, object_id, language):
         """POST: use the item as the `language` version; then edit that article."""
-        wire = get_object_or_404(WireItem, pk=unquote(object_id))
+        wire = object_or_404(WireItem.objects.all(), object_id)
         if request.method != "POST" or not self.has_use_permission(request, wire):
             raise PermissionDenied
         try:

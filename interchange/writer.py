@@ -713,11 +713,9 @@ def _write(item, language, user, check_permission, publish, force, article, batc
         reason = gettext("an editor changed the article since its last import; the new version awaits review")
         return Outcome(CONFLICT, article=article, language=language, reason=reason, warnings=item.warnings)
     missing = missing_for_publishing(item, language)
-    if article is not None and missing and article.status_in(language) in (Status.PUBLISHED, Status.SCHEDULED):
+    live = article is not None and article.status_in(language) in (Status.PUBLISHED, Status.SCHEDULED)
+    if live and (reason := why_not_over_live(item, missing)):
         keep_pending_update(article, item, language, digest, file)
-        reason = gettext("the new version has no {fields}; the live version stays until an editor decides").format(
-            fields=languages.interface().join(missing)
-        )
         return Outcome(CONFLICT, article=article, language=language, reason=reason, warnings=item.warnings)
 
     status = UPDATED if article is not None else CREATED
@@ -742,6 +740,7 @@ def _write(item, language, user, check_permission, publish, force, article, batc
             "version": str(item.version or ""),
             "updated_at": item.updated_at.isoformat() if item.updated_at else "",
             "content_digest": article.content_digest(language, [image.caption for image in item.images]),
+            "embargoed_until": item.embargoed_until.isoformat() if item.embargoed_until else "",
         },
     }
     if status == CREATED:
@@ -783,6 +782,20 @@ def why_not_live(item, language, missing):
     return ""
 
 
+def why_not_over_live(item, missing):
+    """
+    Why `item` may not replace a live or scheduled version, not even by an editor's "apply", or "": the agency
+    withholds it, or it lacks what a live version needs.
+    """
+    if item.pubstatus == "withheld":
+        return gettext("the agency withholds the new version; the live version stays until an editor decides")
+    if missing:
+        return gettext("the new version has no {fields}; the live version stays until an editor decides").format(
+            fields=languages.interface().join(missing)
+        )
+    return ""
+
+
 def history_message(item, language, file, status, published=False, applied=False):
     """What the admin's history says of a written item: which version, from which file and agency version."""
     details = {
@@ -820,19 +833,23 @@ def keep_pending_update(article, item, language, digest, file):
 def apply_pending_update(pending, *, user, check_permission=True):
     """
     An editor accepts a pending agency version: it overwrites that language version, then is discarded. Raises
-    PermissionDenied (and keeps it) when the article is live or scheduled and `user` may not change it.
+    PermissionDenied when the article is live or scheduled and `user` may not change it, and ValidationError with
+    the reason when the version may not replace a live one (withheld, or incomplete); either way it is kept.
     """
     item = from_payload(pending.payload)
-    outcome = write_item(
-        item,
-        user=user,
-        check_permission=check_permission,
-        language=pending.language,
-        file=pending.file_name,
-        force=True,
-        article=pending.article,
-    )
-    pending.delete()
+    with transaction.atomic():
+        outcome = write_item(
+            item,
+            user=user,
+            check_permission=check_permission,
+            language=pending.language,
+            file=pending.file_name,
+            force=True,
+            article=pending.article,
+        )
+        if outcome.status == CONFLICT:
+            raise ValidationError(outcome.reason)
+        pending.delete()
     return outcome
 
 
@@ -857,11 +874,28 @@ def apply_item(article, item, language, batch):
         article.short_code = item.short_code
     article.byline = item.byline or article.byline
     article.dateline = item.dateline or article.dateline
-    article.embargoed_until = item.embargoed_until
+    article.embargoed_until = embargo_after(article, item, language)
     article.source_format = item.format
     article.source_version = str(item.version or "")
     if item.internal:
         article.agency_metadata = {**article.agency_metadata, language: item.internal}
+
+
+def embargo_after(article, item, language):
+    """
+    The article's embargo once `item` is its `language` version. One embargo holds both languages and may be an
+    editor's: an agency's new version moves or lifts only the embargo its previous version set (kept in the import
+    state), never one an editor set or the other language's agency set; those stay unless the item's is later.
+    """
+    current = article.embargoed_until
+    set_by = {
+        code: parse_datetime(state["embargoed_until"])
+        for code, state in article.import_state.items()
+        if state.get("embargoed_until")
+    }
+    ours = set_by.get(language)
+    kept = current is not None and (current != ours or current in [set_by[code] for code in set_by if code != language])
+    return max([time for time in (item.embargoed_until, current if kept else None) if time is not None], default=None)
 
 
 def write_relations(article, item, language, batch, resolve=None, created=False, may_change=None):
@@ -1142,6 +1176,10 @@ def use_wire_item(wire, language, *, user, check_permission=True):
     with transaction.atomic():
         wire = WireItem.objects.select_for_update().get(pk=wire.pk)
         item = from_payload(wire.payload)
+        try:
+            check_item(item, language)  # the wire keeps canceled items too: no version is made of one
+        except ParseError as error:
+            raise ValidationError(error.reason) from error
         if wire.language == language:
             outcome = write_item(
                 item,

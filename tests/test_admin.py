@@ -384,6 +384,60 @@ class PendingUpdateReviewPageTests(AdminTestCase):
         entry = LogEntry.objects.get(object_id=str(article.pk))
         self.assertIn("Discarded the agency version 3", entry.get_change_message())
 
+    def test_apply_refused_by_the_writer_keeps_the_version_and_says_why(self):
+        article = make_article(languages=("de",), publish=("de",))
+        pending = self.pending_for(article)
+        pending.payload = {**pending.payload, "pubstatus": "withheld"}
+        pending.save()
+        response = self.client.post(reverse("admin:interchange_apply", args=[pending.pk]), follow=True)
+        self.assertIn("withholds", " ".join(str(message) for message in response.context["messages"]))
+        self.assertTrue(PendingUpdate.objects.filter(pk=pending.pk).exists())
+        article.refresh_from_db()
+        self.assertEqual(article.headline_de, "Kurze Testmeldung")
+
+    def test_the_list_action_asks_what_the_apply_button_asks(self):
+        article = make_article(languages=("de",))
+        pending = self.pending_for(article)
+        desk = User.objects.create_user("desk", password="pw", is_staff=True)
+        desk.user_permissions.set(
+            Permission.objects.filter(codename__in=["view_pendingupdate", "change_pendingupdate", "view_article"])
+        )
+        self.client.force_login(desk)
+        self.assertEqual(self.client.post(reverse("admin:interchange_apply", args=[pending.pk])).status_code, 403)
+        response = self.client.post(
+            reverse("admin:interchange_pendingupdate_changelist"),
+            {"action": "apply_updates", "_selected_action": [pending.pk]},
+            follow=True,
+        )
+        self.assertIn("You may not change this article", " ".join(str(m) for m in response.context["messages"]))
+        article.refresh_from_db()
+        self.assertEqual(article.headline_de, "Kurze Testmeldung")
+        self.assertTrue(PendingUpdate.objects.filter(pk=pending.pk).exists())
+
+
+class MalformedAddressTests(AdminTestCase):
+    """An address of the admin's own pages with an id that cannot be one finds nothing: 404, never a 500."""
+
+    def test_every_custom_page_with_a_malformed_id(self):
+        self.client.raise_request_exception = False
+        article = make_article(languages=("de",))
+        pages = [
+            ("get", "articles/article/abc/preview/"),
+            ("post", "articles/article/abc/workflow/"),
+            ("post", "articles/article/abc/lock/"),
+            ("get", "articles/article/abc/history/"),
+            ("get", "articles/article/abc/history/compare/?a=1&b=2"),
+            ("post", "articles/article/abc/translation/de/done/"),
+            ("post", "interchange/pendingupdate/abc/apply/"),
+            ("post", "interchange/pendingupdate/abc/discard/"),
+            ("post", "interchange/wireitem/abc/use/de/"),
+            ("get", f"articles/article/{article.pk}/history/99999999999999999999999/"),
+        ]
+        for method, address in pages:
+            with self.subTest(address=address):
+                response = getattr(self.client, method)(f"/admin/{address}")
+                self.assertEqual(response.status_code, 404)
+
 
 class ZipImportPageTests(AdminTestCase):
     def test_zip_preview_lists_each_item(self):

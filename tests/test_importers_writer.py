@@ -11,11 +11,12 @@ from io import StringIO
 from pathlib import Path
 
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.db import connection
 from django.test import SimpleTestCase, TestCase
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from reversion.models import Revision, Version
 
 from articles.models import Article, Image, Status
@@ -435,6 +436,86 @@ class NonPublicTests(WriterTestCase):
         self.assertIn("Sperrfrist beachten", json.dumps(article.agency_metadata, ensure_ascii=False))
         self.assertEqual(article.agency_metadata["de"]["closing_line"], "dpa xyz/ab")
         self.assertIsNotNone(article.embargoed_until)
+
+
+class LiveVersionTests(WriterTestCase):
+    """What an agency's new version may not do to a live page: not even an editor's "apply" gets it there."""
+
+    def live(self, **changes):
+        self.assertEqual(self.status(self.write_json(version(1, **changes)), publish=True).status, CREATED)
+        article = Article.objects.get()
+        self.assertTrue(article.is_published("ar"))
+        return article
+
+    def chief(self):
+        return make_user("chief", "chief editor")
+
+    def test_a_withheld_version_waits_and_cannot_be_applied(self):
+        article = self.live()
+        withheld = version(2, pubstatus="withheld")
+        withheld["bodies"][0]["value"] = "<p>نص محجوب.</p>"
+        outcome = self.status(self.write_json(withheld))
+        self.assertEqual(outcome.status, CONFLICT)
+        self.assertIn("withholds", outcome.reason)
+        pending = PendingUpdate.objects.get()
+        with self.assertRaisesMessage(ValidationError, "withholds"):
+            apply_pending_update(pending, user=self.chief())
+        article.refresh_from_db()
+        self.assertNotIn("محجوب", article.body_ar)
+        self.assertTrue(Article.objects.published("ar").filter(pk=article.pk).exists())
+        self.assertTrue(PendingUpdate.objects.filter(pk=pending.pk).exists())
+
+    def test_an_incomplete_version_is_kept_when_apply_refuses_it(self):
+        article = self.live()
+        outcome = self.status(
+            self.write_json(version(2, descriptions=[], headlines=[{"role": "main", "value": "جديد"}]))
+        )
+        self.assertEqual(outcome.status, CONFLICT)
+        pending = PendingUpdate.objects.get()
+        with self.assertRaisesMessage(ValidationError, "live version stays"):
+            apply_pending_update(pending, user=self.chief())
+        article.refresh_from_db()
+        self.assertEqual(article.headline_ar, "افتتاح جسر جديد للمشاة")
+        self.assertTrue(PendingUpdate.objects.filter(pk=pending.pk).exists())
+
+
+class EmbargoTests(WriterTestCase):
+    """One embargo holds the article: an agency moves or lifts its own, never an editor's or the other language's."""
+
+    def embargo(self, hours):
+        return (timezone.now() + timezone.timedelta(hours=hours)).replace(microsecond=0)
+
+    def test_an_editors_embargo_survives_the_agencys_update(self):
+        self.status(self.write_json(version(1)), publish=True)
+        article = Article.objects.get()
+        article.embargoed_until = self.embargo(24)
+        article.save()
+        self.assertEqual(self.status(self.write_json(version(2))).status, UPDATED)
+        article.refresh_from_db()
+        self.assertEqual(article.embargoed_until, self.embargo(24))
+        self.assertFalse(Article.objects.published("ar").exists())
+
+    def test_the_agency_moves_and_lifts_its_own_embargo(self):
+        first, later = self.embargo(2), self.embargo(5)
+        self.status(self.write_json(version(1, embargoed=first.isoformat())), publish=True)
+        self.assertEqual(Article.objects.get().embargoed_until, first)
+        self.assertEqual(self.status(self.write_json(version(2, embargoed=later.isoformat()))).status, UPDATED)
+        self.assertEqual(Article.objects.get().embargoed_until, later)
+        self.assertEqual(self.status(self.write_json(version(3))).status, UPDATED)
+        self.assertIsNone(Article.objects.get().embargoed_until)
+        self.assertTrue(Article.objects.published("ar").exists())
+
+    def test_the_other_languages_embargo_stays(self):
+        until = self.embargo(3)
+        self.status(self.write_json(version(1, embargoed=until.isoformat())), publish=True)
+        article = Article.objects.get()
+        german = version(1, language="de", uri="urn:newsroom-test:item:de")
+        german["headlines"] = [{"role": "main", "value": "Neue Brücke"}]
+        [item] = parse_each(json.dumps(german).encode(), "de.json")
+        self.assertEqual(writer.write_item(item, article=article, **as_import_command()).status, UPDATED)
+        article.refresh_from_db()
+        self.assertEqual(article.headline_de, "Neue Brücke")
+        self.assertEqual(article.embargoed_until, until)
 
 
 @needs_samples

@@ -257,6 +257,26 @@ class WireAdminTests(TestCase):
         )
         self.assertEqual(WireItem.objects.get().state, "ignored")
 
+    def test_a_canceled_item_is_refused_with_its_reason(self):
+        canceled = {**ENGLISH, "uri": "urn:newsroom-test:wire:de:canceled", "language": "de", "pubstatus": "canceled"}
+        import_files([write(canceled)])
+        wire = WireItem.objects.get(identifier=canceled["uri"])
+        self.client.force_login(self.editor)
+        for language in ("de", "ar"):
+            with self.subTest(language=language):
+                page = self.client.post(
+                    reverse("admin:interchange_wireitem_use", args=[wire.pk, language]), follow=True
+                )
+                self.assertContains(page, "the agency canceled this item")
+                page = self.client.post(
+                    reverse("admin:interchange_wireitem_changelist"),
+                    {"action": f"use_as_{language}", "_selected_action": [wire.pk]},
+                    follow=True,
+                )
+                self.assertContains(page, "the agency canceled this item")
+        self.assertFalse(Article.objects.exists())
+        self.assertEqual(WireItem.objects.get(pk=wire.pk).state, WireItem.State.NEW)
+
     def test_arabic_search_is_folded(self):
         folder = Path(tempfile.mkdtemp())
         arabic = {**ENGLISH, "uri": "urn:newsroom-test:wire:ar:2", "language": "ar"}

@@ -395,6 +395,21 @@ class PublishFromThePreviewTests(ChangePageMixin, TestCase):
         self.assertEqual((article.status_ar, article.status_de), (Status.PUBLISHED, Status.PUBLISHED))
         self.assertEqual(article.headline_ar, "عنوان منقح")
 
+    def test_an_unknown_action_is_a_message_on_both_paths(self):
+        article = make_article()
+        for value in ("all:bogus", "de:bogus", "xx:publish"):
+            with self.subTest(value=value):
+                data = self.form_data(article, headline_de="Gespeichert", _workflow=value)
+                change = self.client.post(
+                    reverse("admin:articles_article_change", args=[article.pk]), data, follow=True
+                )
+                self.assertContains(change, "Choose an action.")
+                workflow = reverse("admin:articles_article_workflow", args=[article.pk])
+                self.assertContains(self.client.post(workflow, {"_workflow": value}, follow=True), "Choose an action.")
+        article.refresh_from_db()
+        self.assertEqual(article.headline_de, "Gespeichert")
+        self.assertEqual((article.status_ar, article.status_de), (Status.DRAFT, Status.DRAFT))
+
     def test_save_and_preview_keeps_the_lock_and_opens_both_versions(self):
         article = make_article()
         data = self.form_data(article, _preview="1")

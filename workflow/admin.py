@@ -21,8 +21,8 @@ from reversion.admin import VersionAdmin
 
 from articles import admin as articles_admin
 from articles import languages
-from articles.admin import refused_list
-from articles.models import Article, TranslationSource
+from articles.admin import object_or_404, refused_list
+from articles.models import PUBLISH_PERMISSION, Article, TranslationSource
 
 from . import desk, revisions, translations
 from .forms import ArticleAdminForm, ScheduleForm, WorkflowActionForm
@@ -101,6 +101,9 @@ class WorkflowPanelMixin:
         Take one workflow action on one language version, or on every version that allows it (`all`), and tell the
         editor what was done; refusals are errors, never a green tick.
         """
+        if language not in (*languages.CODES, ALL_LANGUAGES) or action not in Action.values:
+            messages.error(request, gettext("Choose an action."))
+            return []
         chosen = (
             [
                 code
@@ -170,7 +173,7 @@ class PreviewMixin:
         return [*own, *super().get_urls()]
 
     def preview_view(self, request, object_id):
-        article = get_object_or_404(Article, pk=unquote(object_id))
+        article = object_or_404(Article.objects.all(), object_id)
         if not self.has_view_or_change_permission(request, article):
             raise PermissionDenied
         may_change = self.has_change_permission(request, article)
@@ -207,13 +210,11 @@ class PreviewMixin:
         """POST one workflow action (no time, no note) for one language or all: what the preview's buttons do."""
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        article = get_object_or_404(Article, pk=unquote(object_id))
+        article = object_or_404(Article.objects.all(), object_id)
         if not self.has_change_permission(request, article):
             raise PermissionDenied
         language, _sep, action = request.POST.get("_workflow", "").partition(":")
-        if language not in (*languages.CODES, ALL_LANGUAGES) or action not in Action.values:
-            messages.error(request, gettext("Choose an action."))
-        elif WORKFLOW[action].needs_time or WORKFLOW[action].needs_note:
+        if action in Action.values and (WORKFLOW[action].needs_time or WORKFLOW[action].needs_note):
             messages.error(request, gettext("That action needs a time or a note: take it on the change page."))
         else:
             self.act(request, article, language, action)
@@ -270,7 +271,7 @@ class EditLockMixin:
         """
         if request.method != "POST":
             return JsonResponse({"error": gettext("POST only.")}, status=405)
-        article = get_object_or_404(Article, pk=unquote(object_id))
+        article = object_or_404(Article.objects.all(), object_id)
         if not self.has_view_or_change_permission(request, article):
             raise PermissionDenied
         if "leave" in request.POST:
@@ -314,7 +315,7 @@ class RevisionsMixin(VersionAdmin):
         return [compare, *super().get_urls()]
 
     def history_view(self, request, object_id, extra_context=None):
-        article = get_object_or_404(Article, pk=unquote(object_id))
+        article = object_or_404(Article.objects.all(), object_id)
         versions = list(revisions.versions_of(article))
         received = revisions.agency_versions(versions)
         for version in versions:
@@ -323,7 +324,7 @@ class RevisionsMixin(VersionAdmin):
         return super().history_view(request, object_id, extra_context)
 
     def compare_view(self, request, object_id):
-        article = get_object_or_404(Article, pk=unquote(object_id))
+        article = object_or_404(Article.objects.all(), object_id)
         if not self.has_view_or_change_permission(request, article):
             raise PermissionDenied
         versions = revisions.versions_of(article)
@@ -338,7 +339,7 @@ class RevisionsMixin(VersionAdmin):
 
     def revision_view(self, request, object_id, version_id, extra_context=None):
         """One revision against the current state, with a button to restore it (replaces reversion's form)."""
-        article = get_object_or_404(Article, pk=unquote(object_id))
+        article = object_or_404(Article.objects.all(), object_id)
         version = get_object_or_404(revisions.versions_of(article), pk=version_id)
         if request.method == "POST":
             if not self.has_change_permission(request, article):
@@ -415,7 +416,7 @@ class TranslationDeskMixin:
 
     def translation_step_view(self, request, object_id, language, step):
         """POST `done` (the version is up to date with its source) or `from-<code>` (translate it from that one)."""
-        article = get_object_or_404(Article, pk=unquote(object_id))
+        article = object_or_404(Article.objects.all(), object_id)
         if request.method != "POST" or not self.has_change_permission(request, article):
             raise PermissionDenied
         if language not in languages.CODES:
