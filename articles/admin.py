@@ -391,7 +391,7 @@ class ArticleAdmin(BilingualMixin, TranslationAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(BilingualMixin, TranslationAdmin):
+class SourceAdmin(BilingualMixin, VersionAdmin, TranslationAdmin):
     list_display = ["code", *languages.fields("name"), "needs_naming"]
     list_filter = ["needs_naming"]
     search_fields = ["code", *languages.fields("name"), "aliases"]
@@ -399,7 +399,7 @@ class SourceAdmin(BilingualMixin, TranslationAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(BilingualMixin, TranslationAdmin):
+class CategoryAdmin(BilingualMixin, VersionAdmin, TranslationAdmin):
     list_display = [*languages.fields("name"), "parent"]
     list_filter = ["parent"]
     search_fields = [*languages.fields("name"), *languages.fields("slug")]
@@ -444,7 +444,7 @@ class ImageAdminForm(forms.ModelForm):
 
 
 @admin.register(Topic)
-class TopicAdmin(BilingualMixin, TranslationAdmin):
+class TopicAdmin(BilingualMixin, VersionAdmin, TranslationAdmin):
     """Topics as imports created them, one language each; named in the other language too, a topic has a page there."""
 
     list_display = [*languages.fields("name"), "article_count", "created_at"]

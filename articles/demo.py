@@ -6,14 +6,20 @@ Loaded by `make run` through the `load_demo_content` command; running it again c
 
 import io
 
+import reversion
+from django.contrib.admin.models import ADDITION
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from PIL import Image as PILImage
 from PIL import ImageDraw
 
-from . import languages
+from . import audit, languages
 from .models import Article, ArticleSource, Caption, Category, Image, Placement, Source, localized
+
+# The account the history names for the demo content.
+SYSTEM_USERNAME = "load_demo_content"
 
 # The demo is written in the newsroom's two languages; a language without demo text is left empty.
 CATEGORIES = [
@@ -119,19 +125,27 @@ def make_picture(color, label):
 
 def load():
     """Create the demo categories and articles; returns how many articles were created."""
-    categories = {}
+    user = audit.system_user(SYSTEM_USERNAME)
+    categories, changed = {}, []
     for names in CATEGORIES:
         category = Category.objects.filter(name_de=names["de"]).first() or Category(name=names["ar"])
-        for code in languages.CODES:
-            setattr(category, localized("name", code), names.get(code, ""))
-        category.save()
+        values = {localized("name", code): names.get(code, "") for code in languages.CODES}
+        if category.pk is None or any(getattr(category, name) != value for name, value in values.items()):
+            for name, value in values.items():
+                setattr(category, name, value)
+            category.save()
+            changed.append(category)
         categories[names["de"]] = category
+    if changed:
+        audit.record_together(changed, user, gettext("Demo content: categories."))
     created = 0
     for spec in ARTICLES:
         if Article.objects.filter(source_identifier=spec["key"]).exists():
             continue
-        with transaction.atomic():
-            create_article(spec, categories)
+        # Demo articles go live as any other: with a revision and a history entry naming who published them.
+        with transaction.atomic(), reversion.create_revision():
+            article = create_article(spec, categories)
+            audit.record(article, user, gettext("Created and published as demo content."), ADDITION)
         created += 1
     return created
 
@@ -165,3 +179,4 @@ def create_article(spec, categories):
         for language in written:
             setattr(caption, localized("text", language), spec[language]["caption"])
         caption.save()
+    return article

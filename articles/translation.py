@@ -69,5 +69,9 @@ reversion.register(
         *languages.fields("text_digest"),
     ],
 )
-# A picture's credit and alt text are what readers see too; its revisions say who changed them.
+# A picture's credit and alt text are what readers see too, as are the names of agencies, categories and topics on
+# every page that shows them; their revisions say who changed them.
 reversion.register(Image)
+reversion.register(Source)
+reversion.register(Category)
+reversion.register(Topic)

@@ -5,10 +5,11 @@ import json
 
 import reversion
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Permission, User
 from django.contrib.contenttypes.models import ContentType
 from django.core import serializers
 from django.test import TestCase
+from django.urls import reverse
 from django.utils import timezone, translation
 from reversion.errors import RevisionManagementError
 from reversion.models import Revision, Version
@@ -24,7 +25,8 @@ from articles.audit import (
     serialize,
     system_user,
 )
-from articles.models import Article, ArticleSource, Caption, Image, Topic
+from articles.models import Article, ArticleSource, Caption, Category, Image, Source, Topic
+from workflow.models import Correction
 
 from .factories import make_article, make_category, make_source, make_user
 
@@ -199,3 +201,43 @@ class InsertRowsTests(TestCase):
             (moment, user.pk, content_type.pk, "8", "\\N", CHANGE, ""),
         ]
         self.assert_as_bulk_create(LogEntry, LOG_COLUMNS, rows, "object_id")
+
+
+class NamesReadersSeeTests(TestCase):
+    """Agencies', categories' and topics' names and corrections are printed on pages: changing them is kept too."""
+
+    def setUp(self):
+        self.client.force_login(User.objects.create_superuser("chief", "chief@example.org", "pw-for-tests"))
+
+    def test_renaming_a_category_keeps_a_revision_naming_the_user(self):
+        category = make_category()
+        url = reverse("admin:articles_category_change", args=[category.pk])
+        data = {"name_ar": "سياسة دولية", "name_de": "Weltpolitik", "slug_ar": category.slug_ar, "slug_de": "welt"}
+        self.assertEqual(self.client.post(url, data).status_code, 302)
+        version = Version.objects.get_for_object(category).get()
+        self.assertEqual(version.revision.user.username, "chief")
+        self.assertEqual(version.field_dict["name_de"], "Weltpolitik")
+        self.assertTrue(LogEntry.objects.filter(object_id=str(category.pk), user__username="chief").exists())
+
+    def test_sources_topics_and_corrections_are_registered(self):
+        for model in (Source, Category, Topic, Correction):
+            with self.subTest(model=model.__name__):
+                self.assertTrue(reversion.is_registered(model))
+
+    def test_rewording_a_correction_needs_the_publish_permission(self):
+        article = make_article(languages=("de",), publish=("de",))
+        correction = Correction.objects.create(article=article, language="de", text="Korrigiert: der Name.")
+        url = reverse("admin:workflow_correction_change", args=[correction.pk])
+        desk = User.objects.create_user("desk", password="pw-for-tests", is_staff=True)
+        desk.user_permissions.set(Permission.objects.filter(codename__in=["view_correction", "change_correction"]))
+        self.client.force_login(desk)
+        self.assertEqual(self.client.post(url, {"text": "Umgeschrieben."}).status_code, 403)
+        correction.refresh_from_db()
+        self.assertEqual(correction.text, "Korrigiert: der Name.")
+        desk.user_permissions.add(Permission.objects.get(codename="publish_article"))
+        desk = User.objects.get(pk=desk.pk)  # permissions are cached per user object
+        self.client.force_login(desk)
+        self.assertEqual(self.client.post(url, {"text": "Umgeschrieben."}).status_code, 302)
+        correction.refresh_from_db()
+        self.assertEqual(correction.text, "Umgeschrieben.")
+        self.assertEqual(Version.objects.get_for_object(correction).get().revision.user, desk)

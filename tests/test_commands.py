@@ -12,8 +12,9 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.test import SimpleTestCase, TestCase
+from reversion.models import Version
 
-from articles.models import Article, Image
+from articles.models import Article, Category, Image
 
 from .factories import make_article, make_category, make_source, make_user
 from .test_importers_pagetext import ARABIC_PAGE
@@ -98,6 +99,19 @@ class DemoContentTests(TestCase):
         self.assertIn("0 article(s) created", out.getvalue())
         self.assertIn("exists already", out.getvalue())
         self.assertEqual(Article.objects.count(), 3)
+
+    def test_demo_articles_go_live_with_a_revision_and_a_history_entry(self):
+        call_command("load_demo_content", stdout=StringIO())
+        for article in Article.objects.all():
+            with self.subTest(article=article.short_code):
+                (entry,) = LogEntry.objects.filter(object_id=str(article.pk), content_type__model="article")
+                self.assertEqual(entry.user.username, "load_demo_content")
+                self.assertEqual(Version.objects.get_for_object(article).get().revision.user, entry.user)
+        categories = Category.objects.all()
+        self.assertEqual([Version.objects.get_for_object(category).count() for category in categories], [1, 1, 1])
+        entries, versions = LogEntry.objects.count(), Version.objects.count()
+        call_command("load_demo_content", stdout=StringIO())
+        self.assertEqual((LogEntry.objects.count(), Version.objects.count()), (entries, versions))
 
 
 class SettingsTests(SimpleTestCase):

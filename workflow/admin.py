@@ -558,7 +558,7 @@ class ArticleAdmin(
 
 
 @admin.register(Correction)
-class CorrectionAdmin(admin.ModelAdmin):
+class CorrectionAdmin(VersionAdmin):
     list_display = ["text", "article", "language", "created_at", "created_by"]
     list_filter = ["language"]
     readonly_fields = ["article", "language", "created_at", "created_by"]
@@ -566,6 +566,13 @@ class CorrectionAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # corrections are made with the article's "Publish a correction" action
+
+    def has_change_permission(self, request, obj=None):
+        # A correction is printed on the live page: rewording one is publishing, as making one is.
+        return super().has_change_permission(request, obj) and request.user.has_perm(PUBLISH_PERMISSION)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and request.user.has_perm(PUBLISH_PERMISSION)
 
 
 @admin.register(JobRun)

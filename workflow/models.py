@@ -5,6 +5,7 @@ admin language, and when the scheduler last ran.
 
 from datetime import timedelta
 
+import reversion
 from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
@@ -13,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from articles.models import Article
 
 
+@reversion.register()
 class Correction(models.Model):
     """A dated note shown under a published language version that was corrected after it went live."""
 
