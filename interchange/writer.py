@@ -834,19 +834,23 @@ def apply_pending_update(pending, *, user, check_permission=True):
     """
     An editor accepts a pending agency version: it overwrites that language version, then is discarded. Raises
     PermissionDenied when the article is live or scheduled and `user` may not change it, and ValidationError with
-    the reason when the version may not replace a live one (withheld, or incomplete); either way it is kept.
+    the reason when the version cannot be applied (withheld or incomplete over a live version, its short code taken
+    since); either way it is kept.
     """
     item = from_payload(pending.payload)
     with transaction.atomic():
-        outcome = write_item(
-            item,
-            user=user,
-            check_permission=check_permission,
-            language=pending.language,
-            file=pending.file_name,
-            force=True,
-            article=pending.article,
-        )
+        try:
+            outcome = write_item(
+                item,
+                user=user,
+                check_permission=check_permission,
+                language=pending.language,
+                file=pending.file_name,
+                force=True,
+                article=pending.article,
+            )
+        except ParseError as error:  # its short code taken by another article since, say
+            raise ValidationError(error.reason) from error
         if outcome.status == CONFLICT:
             raise ValidationError(outcome.reason)
         pending.delete()

@@ -478,6 +478,30 @@ class LiveVersionTests(WriterTestCase):
         self.assertEqual(article.headline_ar, "افتتاح جسر جديد للمشاة")
         self.assertTrue(PendingUpdate.objects.filter(pk=pending.pk).exists())
 
+    def test_a_version_whose_short_code_was_taken_since_is_kept(self):
+        article = make_article(languages=("ar",))
+        make_article(languages=("ar",), short_code="TAKEN1")
+        pending = PendingUpdate.objects.create(
+            article=article,
+            language="ar",
+            source_format="ninjs",
+            fingerprint="a" * 64,
+            payload={
+                "identifier": "urn:x",
+                "language": "ar",
+                "headline": "عنوان الوكالة",
+                "teaser": "مقدمة",
+                "body_html": "<p>نص</p>",
+                "format": "ninjs",
+                "short_code": "TAKEN1",
+                "images": [],
+            },
+        )
+        with self.assertRaisesMessage(ValidationError, "TAKEN1 already belongs to another article"):
+            apply_pending_update(pending, user=self.chief())
+        self.assertTrue(PendingUpdate.objects.filter(pk=pending.pk).exists())
+        self.assertNotEqual(Article.objects.get(pk=article.pk).headline_ar, "عنوان الوكالة")
+
 
 class EmbargoTests(WriterTestCase):
     """One embargo holds the article: an agency moves or lifts its own, never an editor's or the other language's."""
