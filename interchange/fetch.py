@@ -1,14 +1,16 @@
 """
 Fetching agency copy and pictures from the web, for feeds: every request has a timeout and a size limit, follows a
 capped number of redirects, and refuses addresses inside our network (private, loopback, link-local and other
-non-public ranges) unless the host is listed in FETCH_ALLOWED_HOSTS. The address checked is the address connected
-to: the name is resolved once per hop and the connection is made to that address, so a name that resolves to a
-public address for the check and a private one for the request gains nothing.
+non-public ranges) unless the host is listed in FETCH_ALLOWED_HOSTS. The addresses checked are the addresses connected
+to: the name is resolved once per hop and the connection is made to one of those addresses (each tried in turn), so a
+name that resolves to a public address for the check and a private one for the request gains nothing. A request
+takes at most three times the timeout in all, however slowly the server sends.
 
 Pictures are checked by Pillow once fetched (what the server calls the content type counts for nothing).
 """
 
 import http.client
+import io
 import ipaddress
 import socket
 import ssl
@@ -27,6 +29,8 @@ REDIRECTS = (301, 302, 303, 307, 308)
 # Worth another try: the server or the way to it may recover.
 RETRYABLE_STATUSES = (408, 425, 429, 500, 502, 503, 504)
 CHUNK = 64 * 1024
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+LOCAL_NAT64 = ipaddress.ip_network("64:ff9b:1::/48")
 
 
 class FetchError(Exception):
@@ -53,9 +57,28 @@ def allowed_hosts():
 def is_public(address):
     """Whether an IP address is on the public internet (not private, loopback, link-local, reserved, ...)."""
     ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip in LOCAL_NAT64:
+            return False  # a translator of the site's own, to addresses that may be anywhere
+        embedded = embedded_ipv4(ip)
+        if embedded is not None:
+            # These forms reach the IPv4 address inside them (through a NAT64 or 6to4 gateway, or a stack that
+            # still honours IPv4-compatible addresses), so that address is the one that must be public.
+            ip = embedded
     return ip.is_global and not ip.is_multicast
+
+
+def embedded_ipv4(ip):
+    """The IPv4 address an IPv6 address carries (mapped, IPv4-compatible, well-known NAT64, 6to4), or None."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip in NAT64:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    if int(ip) >> 32 == 0 and int(ip) > 1:  # ::a.b.c.d (not :: or ::1, which are IPv6's own)
+        return ipaddress.IPv4Address(int(ip))
+    return None
 
 
 def resolve(host, port):
@@ -64,7 +87,7 @@ def resolve(host, port):
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as error:
         raise FetchError(gettext("{host} cannot be resolved ({error})").format(host=host, error=error), True) from None
-    addresses = [info[4][0] for info in infos]
+    addresses = list(dict.fromkeys(info[4][0] for info in infos))
     if host.lower() not in allowed_hosts():
         for address in addresses:
             if not is_public(address):
@@ -77,27 +100,116 @@ def resolve(host, port):
     return addresses
 
 
-class PinnedConnection(http.client.HTTPConnection):
-    """An HTTP connection to one already checked address, whatever the host name resolves to now."""
+class DeadlineSocket:
+    """
+    A connected socket whose every send and receive waits only for the time left before `deadline`: a server that
+    sends a byte now and then cannot stretch an answer past it, as it can when each read alone is timed.
+    """
 
-    def __init__(self, host, port, address, timeout):
+    def __init__(self, sock, deadline):
+        self.sock = sock
+        self.deadline = deadline
+        self.readers = 0
+        self.closed = False
+
+    def limit(self):
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("timed out")
+        self.sock.settimeout(left)
+
+    def sendall(self, data):
+        self.limit()
+        return self.sock.sendall(data)
+
+    def recv_into(self, buffer, nbytes=0):
+        self.limit()
+        return self.sock.recv_into(buffer, nbytes)
+
+    def makefile(self, mode="rb", *args, **kwargs):
+        self.readers += 1
+        return io.BufferedReader(DeadlineReader(self))
+
+    def close(self):
+        # As a socket does: http.client closes the connection while the response still reads from it.
+        self.closed = True
+        if self.readers == 0:
+            self.sock.close()
+
+    def reader_closed(self):
+        self.readers -= 1
+        if self.closed and self.readers == 0:
+            self.sock.close()
+
+
+class DeadlineReader(io.RawIOBase):
+    def __init__(self, sock):
+        self.sock = sock
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        return self.sock.recv_into(buffer)
+
+    def close(self):
+        if not self.closed:
+            self.sock.reader_closed()
+        super().close()
+
+
+def connect(addresses, port, timeout, deadline):
+    """A socket connected to the first of `addresses` (each already checked) that answers in time."""
+    error = None
+    for address in addresses:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("timed out")
+        try:
+            return socket.create_connection((address, port), min(timeout, left))
+        except OSError as failure:
+            error = failure
+    raise error or OSError(gettext("no address to connect to"))
+
+
+class PinnedConnection(http.client.HTTPConnection):
+    """An HTTP connection to already checked addresses, whatever the host name resolves to now."""
+
+    def __init__(self, host, port, addresses, timeout, deadline):
         super().__init__(host, port, timeout=timeout)
-        self.address = address
+        self.addresses = addresses
+        self.deadline = deadline
 
     def connect(self):
-        self.sock = socket.create_connection((self.address, self.port), self.timeout)
+        self.sock = DeadlineSocket(connect(self.addresses, self.port, self.timeout, self.deadline), self.deadline)
 
 
 class PinnedTLSConnection(http.client.HTTPSConnection):
     """As PinnedConnection, over TLS, with the certificate checked for the host name."""
 
-    def __init__(self, host, port, address, timeout):
+    def __init__(self, host, port, addresses, timeout, deadline):
         super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
-        self.address = address
+        self.addresses = addresses
+        self.deadline = deadline
 
     def connect(self):
-        sock = socket.create_connection((self.address, self.port), self.timeout)
-        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+        sock = connect(self.addresses, self.port, self.timeout, self.deadline)
+        # The handshake is bounded by the deadline too.
+        sock.settimeout(max(self.deadline - time.monotonic(), 0.001))
+        self.sock = DeadlineSocket(self._context.wrap_socket(sock, server_hostname=self.host), self.deadline)
+
+
+def origin(url):
+    """(scheme, host, port) of an http(s) address; FetchError for one that is not, or cannot be read."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        # A port out of range or a malformed IPv6 literal: the address is bad, not the feed.
+        raise FetchError(gettext("{url} is not a valid address").format(url=url[:200])) from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise FetchError(gettext("{url} is not an http(s) address").format(url=url[:200]))
+    return parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80)
 
 
 def fetch(url, *, max_bytes, headers=None, timeout=None, max_redirects=None):
@@ -110,13 +222,11 @@ def fetch(url, *, max_bytes, headers=None, timeout=None, max_redirects=None):
     headers = dict(headers or {})
     deadline = time.monotonic() + timeout * 3
     for _hop in range(max_redirects + 1):
+        scheme, host, port = origin(url)
+        addresses = resolve(host, port)
+        connection_class = PinnedTLSConnection if scheme == "https" else PinnedConnection
+        connection = connection_class(host, port, addresses, timeout, deadline)
         parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise FetchError(gettext("{url} is not an http(s) address").format(url=url[:200]))
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        address = resolve(parts.hostname, port)[0]
-        connection_class = PinnedTLSConnection if parts.scheme == "https" else PinnedConnection
-        connection = connection_class(parts.hostname, port, address, timeout)
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         try:
             connection.request(
@@ -132,8 +242,9 @@ def fetch(url, *, max_bytes, headers=None, timeout=None, max_redirects=None):
             response_headers = {name.lower(): value for name, value in answer.getheaders()}
             if answer.status in REDIRECTS and "location" in response_headers:
                 target = urljoin(url, response_headers["location"])
-                if urlsplit(target).hostname != parts.hostname:
-                    # Credentials are for the host they were given for.
+                if origin(target) != (scheme, host, port):
+                    # Credentials are for the server they were given for: another port or plain http is another
+                    # server, or an eavesdropper's chance.
                     headers.pop("Authorization", None)
                 url = target
                 continue
@@ -157,7 +268,8 @@ def read_limited(answer, headers, max_bytes, deadline, url):
             )
         )
     chunks, size = [], 0
-    while chunk := answer.read(CHUNK):
+    # read1 waits for one receive at most, so the deadline is looked at between receives.
+    while chunk := answer.read1(CHUNK):
         size += len(chunk)
         if size > max_bytes:
             raise FetchError(

@@ -12,21 +12,23 @@ import sys
 import tempfile
 import threading
 import time
+import zipfile
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import StringIO
 from pathlib import Path
-from unittest import skipUnless
+from unittest import mock, skipUnless
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import IntegrityError, connection
 from django.test import TestCase, TransactionTestCase, override_settings
 from django.utils import timezone
 
 from articles.models import Article, Image
-from interchange import fetch, ingest
+from interchange import fetch, ingest, writer
 from interchange.models import Feed, WireItem
 
 from .factories import SAMPLES, needs_samples, picture_bytes
@@ -346,3 +348,236 @@ class ConcurrentIngestTests(TransactionTestCase):
             [f"item-{n}.json" for n in range(5)],
         )
         self.assertEqual([process.returncode for process in processes], [0, 0], outputs)
+
+
+def drop_file(path, data):
+    """Write a settled drop-folder file (JSON unless bytes are given)."""
+    if isinstance(data, bytes):
+        path.write_bytes(data)
+    else:
+        path.write_text(json.dumps(data), encoding="utf-8")
+    return old(path)
+
+
+def names(folder):
+    return sorted(str(path.relative_to(folder)) for path in folder.rglob("*"))
+
+
+@override_settings(**FAST)
+class DropFolderTests(TestCase):
+    def setUp(self):
+        self.folder = Path(tempfile.mkdtemp(prefix="drop-"))
+        self.addCleanup(shutil.rmtree, self.folder, ignore_errors=True)
+        self.feed = Feed.objects.create(
+            name="drop", kind=Feed.Kind.FOLDER, location=str(self.folder), creates_articles=True
+        )
+
+    def poll(self):
+        Feed.objects.update(last_polled_at=None)
+        return ingest.poll(Feed.objects.get(pk=self.feed.pk), user=None)
+
+    def test_a_zip_whose_items_name_pictures_in_it_is_imported_and_the_files_after_it_too(self):
+        with zipfile.ZipFile(self.folder / "a.zip", "w") as archive:
+            archive.writestr("a.json", json.dumps(ninjs_item(1, pictures=["photo.jpg"])))
+            archive.writestr("photo.jpg", picture_bytes(800, 450))
+        old(self.folder / "a.zip")
+        # A picture of the same name beside the zip belongs to b.json, and moves with it only.
+        drop_file(self.folder / "photo.jpg", picture_bytes(800, 450, color=(0, 0, 200)))
+        drop_file(self.folder / "b.json", [ninjs_item(2, pictures=["photo.jpg"])])
+        result = self.poll()
+        self.assertFalse(result.error)
+        self.assertEqual(
+            names(self.folder),
+            ["done", "done/a.zip", "done/a.zip.txt", "done/b.json", "done/b.json.txt", "done/photo.jpg"],
+        )
+        for identifier in ("urn:test:ingest:1", "urn:test:ingest:2"):
+            self.assertEqual(WireItem.objects.get(identifier=identifier).images.count(), 1)
+
+    def test_an_unforeseen_failure_files_that_file_away_with_the_reason_and_the_rest_go_on(self):
+        drop_file(self.folder / "a.json", [ninjs_item(1, pictures=["http://127.0.0.1:99999/p.jpg"])])
+        drop_file(self.folder / "b.json", [ninjs_item(2)])
+        drop_file(self.folder / "c.json", [ninjs_item(3)])
+        real = ingest.ingest
+
+        def failing(feed, name, *args, **kwargs):
+            if name == "b.json":
+                raise RuntimeError("disk on fire")
+            return real(feed, name, *args, **kwargs)
+
+        with mock.patch.object(ingest, "ingest", failing), self.assertLogs("interchange.ingest", "ERROR"):
+            result = self.poll()
+        self.assertFalse(result.error)
+        self.assertEqual(names(self.folder / "done"), ["a.json", "a.json.txt", "c.json", "c.json.txt"])
+        self.assertEqual(names(self.folder / "failed"), ["b.json", "b.json.txt"])
+        report = (self.folder / "failed" / "b.json.txt").read_text(encoding="utf-8")
+        self.assertIn("unexpected error: RuntimeError: disk on fire", report)
+        # The malformed picture address is the item's warning, not the feed's end.
+        warnings = [warning for outcome in result.outcomes for warning in outcome.warnings]
+        self.assertTrue(any("not a valid address" in warning for warning in warnings), warnings)
+        self.assertEqual(WireItem.objects.count(), 2)
+
+    def test_a_report_never_overwrites_a_file_filed_away_before(self):
+        drop_file(self.folder / "story.json.txt", b"AGENCY ORIGINAL")
+        self.poll()
+        drop_file(self.folder / "story.json", b"{bad")
+        self.poll()
+        failed = self.folder / "failed"
+        self.assertEqual((failed / "story.json.txt").read_text(), "AGENCY ORIGINAL")
+        moved = [path for path in failed.iterdir() if path.name.startswith("story.") and path.suffix == ".json"]
+        self.assertEqual(len(moved), 1)
+        self.assertEqual(moved[0].read_text(), "{bad")
+        self.assertIn("story.json: failed", moved[0].with_name(moved[0].name + ".txt").read_text(encoding="utf-8"))
+
+    def test_an_item_naming_a_picture_still_being_written_waits_for_the_next_run(self):
+        drop_file(self.folder / "a.json", [ninjs_item(1, pictures=["photo.jpg"])])
+        (self.folder / "photo.jpg").write_bytes(picture_bytes(800, 450)[:500])  # fresh: still arriving
+        result = self.poll()
+        self.assertIn("a.json: picture photo.jpg is still being written", result.left)
+        self.assertEqual(names(self.folder), ["a.json", "photo.jpg"])
+        self.assertFalse(WireItem.objects.exists())
+        drop_file(self.folder / "photo.jpg", picture_bytes(800, 450))  # complete, and settled
+        self.poll()
+        self.assertEqual(names(self.folder / "done"), ["a.json", "a.json.txt", "photo.jpg"])
+        self.assertEqual(WireItem.objects.get().images.count(), 1)
+
+    def test_links_are_not_followed(self):
+        outside = Path(tempfile.mkdtemp(prefix="outside-"))
+        self.addCleanup(shutil.rmtree, outside, ignore_errors=True)
+        drop_file(outside / "secret.json", [ninjs_item(77)])
+        drop_file(outside / "secret.jpg", picture_bytes(800, 450))
+        os.symlink(outside / "secret.json", self.folder / "link.json")
+        os.symlink(outside / "secret.jpg", self.folder / "photo.jpg")
+        drop_file(self.folder / "a.json", [ninjs_item(1, pictures=["photo.jpg"])])
+        with override_settings(INGEST_DROP_ROOT=str(self.folder)):
+            self.poll()
+        self.assertFalse(WireItem.objects.filter(identifier="urn:test:ingest:77").exists())
+        self.assertIn("links in a drop folder are not followed", (self.folder / "failed" / "link.json.txt").read_text())
+        self.assertIn("photo.jpg is a link", (self.folder / "failed" / "a.json.txt").read_text())
+        self.assertTrue((outside / "secret.json").exists(), "the link is moved, never what it points to")
+
+    def test_a_file_named_done_stops_the_feed_with_a_reason_and_moves_nothing(self):
+        drop_file(self.folder / "done", b"not a folder")
+        drop_file(self.folder / "a.json", [ninjs_item(1)])
+        result = self.poll()
+        self.assertIn("is not a folder", result.error)
+        self.assertEqual(names(self.folder), ["a.json", "done"])
+
+    @override_settings(INGEST_LEASE_SECONDS=60)
+    def test_the_lease_is_renewed_after_each_file(self):
+        for number in range(3):
+            drop_file(self.folder / f"{number}.json", [ninjs_item(number)])
+        clock = [timezone.now()]
+        taken = []
+        real = ingest.ingest
+
+        def slow(*args, **kwargs):
+            clock[0] += timedelta(seconds=40)  # each file takes 40 s of a 60 s lease
+            taken.append(ingest.take_lease(self.feed, "other", clock[0]))
+            return real(*args, **kwargs)
+
+        with mock.patch.object(ingest, "ingest", slow), mock.patch.object(ingest.timezone, "now", lambda: clock[0]):
+            self.poll()
+        self.assertEqual(taken, [False, False, False])
+        self.assertEqual(WireItem.objects.count(), 3)
+
+
+@override_settings(**FAST)
+class WebFeedTests(TestCase):
+    def setUp(self):
+        self.server = AgencyServer()
+        self.addCleanup(self.server.close)
+
+    def poll(self, name):
+        Feed.objects.update(last_polled_at=None)
+        return ingest.poll(Feed.objects.get(name=name), user=None)
+
+    def serve_with_etag(self, path, body):
+        answer = self.server.answer
+
+        def conditional(request):
+            if request.path != path:
+                return answer(request)
+            if request.headers.get("If-None-Match") == '"v1"':
+                return 304, {"ETag": '"v1"'}, b""
+            return 200, {"ETag": '"v1"'}, body
+
+        self.server.answer = conditional
+
+    def test_a_linked_entry_that_failed_is_fetched_again_although_the_feed_is_unchanged(self):
+        self.server.routes["/one.json"] = (503, {}, b"busy")
+        entries = ENTRY.format(id="urn:x:1", href=self.server.url("/one.json"))
+        self.serve_with_etag("/feed.atom", ATOM.format(entries=entries).encode())
+        Feed.objects.create(name="links", kind=Feed.Kind.LINKS, location=self.server.url("/feed.atom"))
+        self.assertIn("503", self.poll("links").error)
+        self.server.routes["/one.json"] = AgencyServer.answer_json([ninjs_item(1)])  # the server recovered
+        self.assertFalse(self.poll("links").error)
+        self.assertEqual(WireItem.objects.count(), 1)
+        self.poll("links")
+        self.assertEqual(self.server.requests[-1], "/feed.atom", "remembered once all was in: a 304 now")
+
+    def test_items_that_must_be_written_again_are_fetched_again(self):
+        self.serve_with_etag("/items.json", json.dumps([ninjs_item(5)]).encode())
+        Feed.objects.create(name="url", location=self.server.url("/items.json"))
+        real = writer.import_items
+        calls = []
+
+        def racing(*args, **kwargs):
+            calls.append(1)
+            if len(calls) == 1:
+                raise IntegrityError("another process wrote the same item")
+            return real(*args, **kwargs)
+
+        with mock.patch.object(writer, "import_items", racing):
+            self.assertTrue(self.poll("url").outcomes[0].retry)
+            self.poll("url")
+        self.assertEqual(WireItem.objects.count(), 1)
+        self.assertEqual(self.server.requests, ["/items.json", "/items.json"])
+
+    def test_a_feed_deleted_while_polled_does_not_stop_the_others(self):
+        self.server.routes["/b.json"] = AgencyServer.answer_json([ninjs_item(2)])
+        Feed.objects.create(name="a", location=self.server.url("/a.json"))
+        Feed.objects.create(name="b", location=self.server.url("/b.json"))
+        real = ingest.poll_url
+
+        def deleting(feed, *args):
+            if feed.name == "a":
+                Feed.objects.filter(pk=feed.pk).delete()  # an editor deletes it in the admin meanwhile
+                return None
+            return real(feed, *args)
+
+        with mock.patch.object(ingest, "poll_url", deleting):
+            call_command("ingest", "--once", stdout=StringIO(), stderr=StringIO())
+        self.assertIn("/b.json", self.server.requests)
+
+    def test_a_feed_polled_by_another_process_since_it_was_found_due_is_not_polled_again(self):
+        self.server.routes["/a.json"] = AgencyServer.answer_json([ninjs_item(1)])
+        Feed.objects.create(name="a", location=self.server.url("/a.json"))
+        stale = ingest.due()
+        ingest.poll(Feed.objects.get(), user=None)
+        self.assertTrue(ingest.poll(stale[0], user=None).skipped)
+        self.assertEqual(self.server.requests, ["/a.json"])
+        self.assertFalse(ingest.poll(Feed.objects.get(), user=None).skipped, "asked for by name: polled, due or not")
+
+    def test_a_files_pictures_are_never_all_held_at_once(self):
+        picture = picture_bytes(800, 450)
+        budget = 3 * len(picture)
+        for number in range(12):
+            self.server.routes[f"/p{number}.jpg"] = (200, {}, picture)
+        items = [ninjs_item(number, pictures=[self.server.url(f"/p{number}.jpg")]) for number in range(12)]
+        self.server.routes["/items.json"] = AgencyServer.answer_json(items)
+        Feed.objects.create(name="url", location=self.server.url("/items.json"))
+        held = []
+        real = ingest.import_parsed
+
+        def measuring(parsed, **kwargs):
+            held.append(sum(len(image.content or b"") for item in parsed for image in item.images))
+            return real(parsed, **kwargs)
+
+        with override_settings(INGEST_PICTURE_BYTES_IN_MEMORY=budget):
+            with mock.patch.object(ingest, "import_parsed", measuring):
+                result = self.poll("url")
+        self.assertEqual(result.pictures, 12)
+        self.assertEqual(held, [budget] * 4)
+        self.assertEqual(Image.objects.exclude(file="").count(), 12)
+        self.assertEqual(WireItem.objects.filter(images__isnull=False).count(), 12)
+        self.assertTrue(all(image.content is None for outcome in result.outcomes for image in outcome.parsed.images))

@@ -9,6 +9,7 @@ Pictures an item names by relative path are read from the item's own folder or z
 import posixpath
 import zipfile
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -64,19 +65,29 @@ def read_inputs(paths, progress=None):
     be read; one unreadable file never stops the others. `progress(path)` is called after each path.
     """
     for path in map(Path, paths):
-        name = str(path)
-        try:
-            if zipfile.is_zipfile(path):
-                with zipfile.ZipFile(path) as archive:
-                    yield from zip_inputs(archive, name)
-            else:
-                check_size(path.stat().st_size)
-                yield Input(name, read_file(path, settings.IMPORT_MAX_FILE_BYTES), folder_resolver(path.parent))
-        except (OSError, ParseError, zipfile.BadZipFile) as error:
-            reason = error.reason if isinstance(error, ParseError) else getattr(error, "strerror", None) or str(error)
-            yield ParseError(reason, item=name)
+        with ExitStack() as stack:
+            yield from path_inputs(path, stack)
         if progress:
             progress(path)
+
+
+def path_inputs(path, stack):
+    """
+    The inputs of one file (a zip's members, each read whole), or the `ParseError` saying why it cannot be read. A
+    zip is opened on `stack` and stays open until the caller closes it: its inputs read their pictures from it.
+    """
+    path = Path(path)
+    name = str(path)
+    try:
+        if zipfile.is_zipfile(path):
+            archive = stack.enter_context(zipfile.ZipFile(path))
+            yield from zip_inputs(archive, name)
+        else:
+            check_size(path.stat().st_size)
+            yield Input(name, read_file(path, settings.IMPORT_MAX_FILE_BYTES), folder_resolver(path.parent))
+    except (OSError, ParseError, zipfile.BadZipFile) as error:
+        reason = error.reason if isinstance(error, ParseError) else getattr(error, "strerror", None) or str(error)
+        yield ParseError(reason, item=name)
 
 
 def zip_inputs(archive, name):
