@@ -60,10 +60,6 @@ class NotSettled(Exception):
         self.reason = reason
 
 
-def picture_bytes_in_memory():
-    return getattr(settings, "INGEST_PICTURE_BYTES_IN_MEMORY", 4 * settings.IMAGE_MAX_BYTES)
-
-
 @dataclass
 class Poll:
     """What one poll of one feed did."""
@@ -182,7 +178,7 @@ def ingest(feed, name, data, *, user, resolve=None, fetch_pictures=True, result=
     options = {"user": user, "file": name, "feed": feed, "resolve": resolve, "renew": renew}
     if not fetch_pictures:
         return write(parsed, parsed, **options)
-    budget = picture_bytes_in_memory()
+    budget = settings.INGEST_PICTURE_BYTES_IN_MEMORY
     stored = stored_pictures(parsed)
     outcomes, part, held = [], [], 0
     for entry in parsed:

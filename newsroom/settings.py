@@ -353,6 +353,9 @@ INGEST_DROP_ROOT = Path(os.environ.get("INGEST_DROP_ROOT", BASE_DIR / "var" / "d
 INGEST_SETTLE_SECONDS = float(os.environ.get("INGEST_SETTLE_SECONDS", 10))
 # How long a process may hold a feed before another may take it over (a crashed one never lets go otherwise).
 INGEST_LEASE_SECONDS = int(os.environ.get("INGEST_LEASE_SECONDS", 900))
+# Pictures downloaded for a feed file's items are written with them in parts of about this many bytes, so a file
+# naming a thousand pictures never holds them all in memory.
+INGEST_PICTURE_BYTES_IN_MEMORY = int(os.environ.get("INGEST_PICTURE_BYTES_IN_MEMORY", 4 * IMAGE_MAX_BYTES))
 
 # The public page cache (reader/caching.py) and the CDN in front of it (reader/purge.py).
 PUBLIC_PAGE_CACHE_SECONDS = int(os.environ.get("PUBLIC_PAGE_CACHE_SECONDS", 300))  # a safety net: changes renew pages
