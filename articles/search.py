@@ -50,7 +50,8 @@ def normalize(text):
     """Fold `text` for matching: Arabic letter variants and marks, case, umlauts, Unicode compatibility forms."""
     if not text:
         return ""
-    text = unicodedata.normalize("NFKC", text)
+    # A NUL is no text (PostgreSQL refuses it in a query); a search typed with one means the words around it.
+    text = unicodedata.normalize("NFKC", text).replace("\x00", " ")
     text = ARABIC_DIACRITICS.sub("", text).replace(TATWEEL, "")
     text = text.translate(ARABIC_LETTER_MAP)
     return " ".join(text.casefold().translate(GERMAN_LETTER_MAP).split())

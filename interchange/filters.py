@@ -1,11 +1,31 @@
 """The API's filters: language, category, source and a range over the language's publication time."""
 
+import datetime
+
 import django_filters
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from articles import languages
 from articles.models import Article, Category, localized
+
+
+class MomentField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 time that is a moment the database can hold: 0001-01-01T00:00+14:00 is before the first one."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value is not None:
+            try:
+                value.astimezone(datetime.UTC)
+            except OverflowError:
+                raise ValidationError(_("This time lies outside the years 1 to 9999."), code="out_of_range") from None
+        return value
+
+
+class MomentFilter(django_filters.IsoDateTimeFilter):
+    field_class = MomentField
 
 
 class ArticleApiFilter(django_filters.FilterSet):
@@ -19,8 +39,8 @@ class ArticleApiFilter(django_filters.FilterSet):
     )
     category = django_filters.CharFilter(label=_("Category"), method="filter_category")
     source = django_filters.CharFilter(label=_("Source"), field_name="sources__code")
-    published_after = django_filters.IsoDateTimeFilter(label=_("Published after"), method="filter_published_after")
-    published_before = django_filters.IsoDateTimeFilter(label=_("Published before"), method="filter_published_before")
+    published_after = MomentFilter(label=_("Published after"), method="filter_published_after")
+    published_before = MomentFilter(label=_("Published before"), method="filter_published_before")
 
     class Meta:
         model = Article
@@ -35,7 +55,7 @@ class ArticleApiFilter(django_filters.FilterSet):
 
     def filter_category(self, queryset, name, value):
         lookup = Q(**{localized("slug", self.chosen_language): value})
-        if value.isdigit():
+        if value.isascii() and value.isdigit():  # "²" is a digit to str.isdigit, not to int()
             lookup |= Q(pk=int(value))
         # A subquery rather than a join: no duplicate rows, so no DISTINCT over every column of every article.
         links = Article.categories.through.objects.filter(category__in=Category.objects.filter(lookup))

@@ -8,7 +8,10 @@ from django.views.static import serve
 from articles import dependencies, languages
 from interchange import api
 from newsroom import views as project_views
-from reader import views
+from reader import (
+    converters,  # noqa: F401 - registers <name:> and <id:>
+    views,
+)
 from reader.caching import cached
 from reader.sitemaps import SITEMAPS, news_sitemap
 
@@ -17,7 +20,9 @@ handler500 = "newsroom.views.server_error"
 EVERY_LISTING = [dependencies.listing(code) for code in languages.CODES]
 api_patterns = [
     path("articles/", cached(api.article_list, api.LIST_PARAMETERS, strict=True), name="article_list"),
-    path("articles/<str:code>/", cached(api.article_detail, api.DETAIL_PARAMETERS, strict=True), name="article_detail"),
+    path(
+        "articles/<name:code>/", cached(api.article_detail, api.DETAIL_PARAMETERS, strict=True), name="article_detail"
+    ),
 ]
 
 urlpatterns = [
@@ -33,7 +38,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include((api_patterns, "api"))),
-    path("p/<str:code>", views.short_link, name="short_link"),
+    path("p/<name:code>", views.short_link, name="short_link"),
     path(
         "sitemap.xml",
         cached(sitemap_views.index, keys=EVERY_LISTING),

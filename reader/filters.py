@@ -51,15 +51,28 @@ class ArticleArchiveFilter(django_filters.FilterSet):
 
     # Ranges over the column itself (not its date), so the listing index answers them: days in the newsroom's zone.
     def filter_published_after(self, queryset, name, value):
-        return queryset.filter(**{f"{localized('published_at', get_language())}__gte": start_of(value)})
+        start = start_of(value)
+        if start is None:
+            return queryset  # from before the first moment there is: no bound
+        return queryset.filter(**{f"{localized('published_at', get_language())}__gte": start})
 
     def filter_published_before(self, queryset, name, value):
         if value == datetime.date.max:
             return queryset
         following = start_of(value + datetime.timedelta(days=1))
+        if following is None:
+            return queryset.none()  # up to a day before the first moment there is
         return queryset.filter(**{f"{localized('published_at', get_language())}__lt": following})
 
 
 def start_of(day):
-    """Midnight at the start of `day` in the newsroom's time zone."""
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+    """
+    Midnight at the start of `day` in the newsroom's time zone, or None on 1 January of year 1, whose midnight in
+    Berlin is still year 0 in UTC, which no datetime (and no database column) holds.
+    """
+    start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+    try:
+        start.astimezone(datetime.UTC)
+    except OverflowError:
+        return None
+    return start

@@ -94,7 +94,7 @@ class LanguagePrefixTests(TestCase):
         for code in ("ar", "de"):
             with translation.override(code):
                 match = resolve(reverse("reader:article", kwargs={"slug": "x", "pk": 7}))
-                self.assertEqual((match.view_name, match.route), ("reader:article", f"{code}/<str:slug>/a-<int:pk>/"))
+                self.assertEqual((match.view_name, match.route), ("reader:article", f"{code}/<name:slug>/a-<id:pk>/"))
                 self.assertEqual(match.kwargs, {"slug": "x", "pk": 7})
 
     def test_an_address_without_a_prefix_leads_to_the_prefixed_one(self):

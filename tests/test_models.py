@@ -1,12 +1,15 @@
 """Articles, their language versions, sources, categories and images."""
 
+import importlib
 import io
 from datetime import UTC, datetime, timedelta
-from unittest import mock
+from unittest import mock, skipUnless
 
+from django.apps import apps
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import TestCase, override_settings
 from django.utils import timezone, translation
 from django.utils.encoding import iri_to_uri
@@ -327,3 +330,40 @@ class NewInstanceTests(TestCase):
         with mock.patch.object(TranslationField, "get_default", side_effect=AssertionError("looked up")):
             new(Article, source_identifier="urn:x")
             new(Image)
+
+
+class CategorySlugTests(TestCase):
+    """A category's page is found by its slug: one name, two categories, two slugs."""
+
+    def test_a_name_taken_gets_the_next_number(self):
+        slugs = [make_category(name_ar="رياضة", name_de="Sport").slug_de for _ in range(3)]
+        self.assertEqual(slugs, ["sport", "sport-2", "sport-3"])
+        renamed = Category.objects.get(slug_de="sport-3")
+        renamed.slug_de = ""
+        renamed.save()  # its own slug is no other's
+        self.assertEqual(renamed.slug_de, "sport-3")
+
+    def test_the_database_refuses_a_shared_slug(self):
+        make_category(name_de="Sport")
+        with self.assertRaises(ValidationError):
+            Category(name_de="Sport", slug_de="sport").full_clean()
+
+    @skipUnless(connection.vendor == "postgresql", "SQLite cannot drop a constraint inside a test's transaction")
+    def test_migration_0009_numbers_slugs_shared_before(self):
+        migration = importlib.import_module("articles.migrations.0009_category_slugs_are_unique_per_language")
+        with connection.schema_editor() as editor:
+            for constraint in Category._meta.constraints:
+                editor.remove_constraint(Category, constraint)
+        first, second, third = (make_category(name_ar="رياضة", name_de=f"Sport {n}") for n in range(3))
+        Category.objects.update(slug_de="sport")
+        Category.objects.filter(pk=third.pk).update(slug_de="sport-2")
+        migration.number_shared_slugs(apps, None)
+        slugs = dict(Category.objects.values_list("pk", "slug_de"))
+        self.assertEqual([slugs[first.pk], slugs[second.pk], slugs[third.pk]], ["sport", "sport-3", "sport-2"])
+        arabic = list(Category.objects.order_by("pk").values_list("slug_ar", flat=True))
+        self.assertEqual(arabic, [first.slug_ar, f"{first.slug_ar}-2", f"{first.slug_ar}-3"])
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # an index is not built over pending checks
+        with connection.schema_editor() as editor:
+            for constraint in Category._meta.constraints:
+                editor.add_constraint(Category, constraint)

@@ -420,6 +420,46 @@ class ListingTests(TestCase):
                 self.assertEqual(self.client.get(f"/de/archive/{query}").status_code, 200)
         self.assertEqual(self.client.get("/de/?page=abc").status_code, 200)
 
+    def test_the_first_and_last_days_there_are(self):
+        # Midnight of 1 January of year 1 in Berlin is still year 0 in UTC: no bound, not an overflow.
+        for query, found in (
+            ("?date_from=0001-01-01", True),
+            ("?date_to=0001-01-01", False),
+            ("?date_to=9999-12-31", True),
+        ):
+            with self.subTest(query):
+                response = self.client.get(f"/de/archive/{query}")
+                self.assertEqual(response.status_code, 200)
+                self.assertEqual("Kurze Testmeldung" in response.content.decode(), found)
+
+    def test_addresses_no_article_can_have_are_404(self):
+        self.client.raise_request_exception = False
+        slug = self.with_category.text("slug", "de")
+        for address in (
+            f"/de/{slug}/a-{'9' * 30}/",
+            "/de/category/a%00/",
+            "/de/category/a%00/feed/rss/",
+            "/de/topic/a%00/",
+            "/de/topic/a%00/feed/rss/",
+            "/api/articles/a%00/",
+            "/p/a%00",
+        ):
+            with self.subTest(address):
+                self.assertEqual(self.client.get(address).status_code, 404)
+
+    def test_a_search_with_a_nul_searches_the_words_around_it(self):
+        response = self.client.get("/de/search/", {"q": "Kurze\x00Testmeldung"})
+        self.assertContains(response, self.with_category.get_absolute_url("de"))
+
+    def test_two_categories_of_one_name_each_have_a_page(self):
+        first = make_category(name_ar="رياضة", name_de="Sport")
+        second = make_category(name_ar="رياضة", name_de="Sport")
+        self.assertEqual((first.slug_de, second.slug_de), ("sport", "sport-2"))
+        self.assertEqual(second.slug_ar, f"{first.slug_ar}-2")
+        for category in (first, second):
+            with self.subTest(category=category.pk):
+                self.assertEqual(self.client.get(category.get_absolute_url("de")).status_code, 200)
+
     def test_short_link_prefers_the_readers_language_and_skips_drafts(self):
         response = self.client.get(f"/p/{self.with_category.short_code}", HTTP_ACCEPT_LANGUAGE="de")
         self.assertRedirects(response, self.with_category.get_absolute_url("de"), fetch_redirect_response=False)

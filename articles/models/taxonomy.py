@@ -57,8 +57,19 @@ class NamedPage:
         for language in LANGUAGE_CODES:
             name = getattr(self, localized("name", language))
             if name and not getattr(self, localized("slug", language)):
-                setattr(self, localized("slug", language), self.slug_for(name))
+                setattr(self, localized("slug", language), self.free_slug(language, name))
         super().save(*args, **kwargs)
+
+    def free_slug(self, language, name):
+        """The slug made from `name`, with -2, -3, ... when another of its kind has it in `language` already."""
+        field = localized("slug", language)
+        base, length = self.slug_for(name), self._meta.get_field(field).max_length
+        others = type(self)._base_manager.exclude(pk=self.pk)
+        slug, number = base, 1
+        while slug and others.filter(**{field: slug}).exists():
+            number += 1
+            slug = f"{base[: length - len(str(number)) - 1]}-{number}"
+        return slug
 
     def get_absolute_url(self, language=None):
         language = language or languages.DEFAULT
@@ -85,6 +96,15 @@ class Category(NamedPage, models.Model):
         ordering = ["name"]
         verbose_name = _("category")
         verbose_name_plural = _("categories")
+        # A category's page is found by its slug in the page's language.
+        constraints = [
+            models.UniqueConstraint(
+                fields=[localized("slug", code)],
+                condition=~models.Q(**{localized("slug", code): ""}),
+                name=f"unique_category_slug_{code}",
+            )
+            for code in LANGUAGE_CODES
+        ]
 
     @staticmethod
     def slug_for(name):
