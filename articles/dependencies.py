@@ -12,6 +12,7 @@ responses carrying one of them are renewed. A draft, or any language version rea
     category-<id>-<lang>    one category's list in a language: its page and feed
     topic-<id>-<lang>       one topic's list in a language: its page and feed
     category-<id>, topic-<id>, source-<id>, categories, sources    names printed on pages and in filter choices
+    topics                  topic names in the API's answers (ninjs subjects), which list many articles' topics
     site                    every response (a purge of everything, e.g. after a release changed templates)
 """
 
@@ -31,6 +32,7 @@ class Linked(NamedTuple):
 SITE = "site"
 CATEGORIES = "categories"
 SOURCES = "sources"
+TOPICS = "topics"
 
 # What a reader sees of one language version on its own page (and in the API), and the part of it cards show.
 PAGE_FIELDS = ("headline", "teaser", "body", "initials", "slug", "published_at")

@@ -97,8 +97,13 @@ def article_list(request):
         },
         json_dumps_params=JSON_OPTIONS,
     )
-    # Read by the page cache: whole texts of this language, and category and agency names.
-    response.dependency_keys = {dependencies.content(language), dependencies.CATEGORIES, dependencies.SOURCES}
+    # Read by the page cache: whole texts of this language, and category, agency and topic names.
+    response.dependency_keys = {
+        dependencies.content(language),
+        dependencies.CATEGORIES,
+        dependencies.SOURCES,
+        dependencies.TOPICS,
+    }
     return response
 
 
@@ -125,5 +130,6 @@ def article_detail(request, code):
         *(dependencies.article(shown.pk, code_language) for code_language in wanted),
         dependencies.CATEGORIES,
         dependencies.SOURCES,
+        dependencies.TOPICS,
     }
     return response

@@ -113,7 +113,7 @@ def category_changed(sender, instance, raw=False, **kwargs):
 
 def topic_changed(sender, instance, raw=False, **kwargs):
     if not raw:
-        renew({dependencies.topic(instance.pk)})
+        renew({dependencies.topic(instance.pk), dependencies.TOPICS})
 
 
 def source_changed(sender, instance, raw=False, **kwargs):

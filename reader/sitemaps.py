@@ -78,7 +78,8 @@ class ArticleSitemap(Sitemap):
         return KeyRangePaginator(self.items(), self.limit)
 
     def get_latest_lastmod(self):
-        return Article.objects.aggregate(latest=Max("updated_at"))["latest"]
+        # Of live versions only: a draft's edit is no change to the sitemap, and its time is not the public's.
+        return self.items().aggregate(latest=Max("updated_at"))["latest"]
 
     def get_urls(self, page=1, site=None, protocol=None):
         """One entry per live language version, each listing every live version (and x-default) as alternates."""

@@ -1,9 +1,12 @@
 """The read-only ninjs API: only what readers may see, filtered and paginated."""
 
+import json
 from datetime import timedelta
 
 from django.test import TestCase
 from django.utils import timezone
+
+from articles.models import Topic
 
 from .factories import make_article, make_category, make_source
 
@@ -54,6 +57,19 @@ class ArticleApiTests(TestCase):
         self.assertIn("language", response.json()["errors"])
         self.assertEqual(self.get("/api/articles/", published_after="yesterday").status_code, 400)
         self.assertEqual(self.get("/api/articles/", page="x").status_code, 400)
+
+    def test_values_python_reads_differently_are_refused_or_found_nothing(self):
+        # "²" is a digit to str.isdigit, not to int(); a time at +14:00 on 1 January of year 1 is before any UTC time.
+        self.assertEqual(self.get("/api/articles/", category="²").status_code, 200)
+        self.assertEqual(self.codes(self.get("/api/articles/", category="²")), set())
+        for name, value in (
+            ("published_after", "0001-01-01T00:00:00+14:00"),
+            ("published_before", "9999-12-31T23:59:59-14:00"),
+        ):
+            with self.subTest(name):
+                response = self.get("/api/articles/", **{name: value})
+                self.assertEqual(response.status_code, 400)
+                self.assertIn("years 1 to 9999", json.dumps(response.json()))
         self.assertEqual(self.get("/api/articles/", page="99").status_code, 404)
 
     def test_pagination_links(self):
@@ -82,3 +98,15 @@ class ArticleApiTests(TestCase):
         self.assertEqual(self.get(f"/api/articles/{self.draft.short_code}/").status_code, 404)
         self.assertEqual(self.get(f"/api/articles/{self.embargoed.short_code}/").status_code, 404)
         self.assertEqual(self.get("/api/articles/NOPE9/").json()["error"], "no published article with that short code")
+
+    def test_a_renamed_topic_is_renamed_in_cached_answers(self):
+        topic = Topic.objects.create(name_de="Wahlen")
+        self.both.topics.add(topic)
+        detail, listing = f"/api/articles/{self.both.short_code}/", "/api/articles/"
+        self.assertIn("Wahlen", self.get(detail, language="de").content.decode())
+        self.assertIn("Wahlen", self.get(listing, language="de").content.decode())
+        with self.captureOnCommitCallbacks(execute=True):
+            topic.name_de = "Europawahl"
+            topic.save()
+        self.assertIn("Europawahl", self.get(detail, language="de").content.decode())
+        self.assertIn("Europawahl", self.get(listing, language="de").content.decode())

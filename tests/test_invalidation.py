@@ -223,7 +223,7 @@ class InvalidationTests(TestCase):
             self.elections.save()
 
         renewed, touched = self.renewed_after(rename)
-        self.assertEqual(touched, {dependencies.topic(self.elections.pk)})
+        self.assertEqual(touched, {dependencies.topic(self.elections.pk), dependencies.TOPICS})
         self.assertTrue({"elections-de", "elections-rss-de"} <= renewed)
         self.assertNotIn("home-de", renewed)
 

@@ -1,14 +1,17 @@
 """sitemap.xml with language alternates, and the Google News sitemap of the last two days."""
 
+import datetime
 from unittest import mock
 
 from django.core.cache import cache
 from django.db import connection
+from django.db.models import Max
 from django.test import TestCase, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from lxml import etree
 
+from articles.models import Article
 from reader.sitemaps import ArticleSitemap
 from tests.factories import make_article
 
@@ -38,6 +41,15 @@ class SitemapTests(TestCase):
         root = etree.fromstring(self.client.get("/sitemap.xml").content)
         locations = root.xpath("//s:loc/text()", namespaces=NS)
         self.assertIn("http://testserver/sitemap-articles.xml", locations)
+
+    def test_the_index_dates_the_articles_by_their_live_versions_only(self):
+        # A draft's edit says nothing to readers: the index's time is the newest live article's.
+        Article.objects.filter(pk=self.draft.pk).update(updated_at=timezone.now() + timezone.timedelta(days=1))
+        live = Article.objects.published_in_any_language().aggregate(latest=Max("updated_at"))["latest"]
+        self.assertEqual(ArticleSitemap().get_latest_lastmod(), live)
+        root = etree.fromstring(self.client.get("/sitemap.xml").content)
+        (shown,) = root.xpath("//s:lastmod/text()", namespaces=NS)
+        self.assertEqual(datetime.datetime.fromisoformat(shown), live)
 
     def test_only_published_versions_with_reciprocal_alternates(self):
         root = etree.fromstring(self.client.get("/sitemap-articles.xml").content)
