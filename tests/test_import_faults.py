@@ -1,0 +1,140 @@
+"""Damaged or odd import input fails the one item with a reason, never the request, and leaves nothing behind."""
+
+import io
+import json
+import struct
+import tempfile
+import zipfile
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import TestCase
+from django.urls import reverse
+
+from articles.models import Article, Image, Rendition
+from interchange import staging
+from interchange.admin_views import SESSION_KEY
+from interchange.writer import CREATED, FAILED, import_files
+
+from .factories import make_user, picture_bytes
+
+URL = reverse("admin:interchange_import")
+
+
+def ninjs(uri, pictures=(), language="de"):
+    item = {
+        "uri": uri,
+        "version": "1",
+        "versioncreated": "2025-06-01T08:00:00Z",
+        "language": language,
+        "headlines": [{"role": "main", "value": "Eine Meldung"}],
+        "descriptions": [{"role": "summary", "value": "Ein Vorspann."}],
+        "bodies": [{"role": "main", "contenttype": "text/html", "value": "<p>Ein Absatz.</p>"}],
+    }
+    if pictures:
+        item["associations"] = [
+            {"uri": f"urn:t:pic:{number}", "type": "picture", "renditions": [{"href": href, "width": 64, "height": 48}]}
+            for number, href in enumerate(pictures)
+        ]
+    return item
+
+
+def item_bytes(uri, **kwargs):
+    return json.dumps(ninjs(uri, **kwargs)).encode()
+
+
+def zip_of(members):
+    """A zip of (name, bytes, compression) members."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data, compression in members:
+            archive.writestr(zipfile.ZipInfo(name, (2024, 1, 1, 0, 0, 0)), data, compress_type=compression)
+    return bytearray(buffer.getvalue())
+
+
+def damage(raw, name, flag=None, method=None, crc=None):
+    """Set a member's flag bits, compression method or CRC in both its local and its central header."""
+    encoded = name.encode()
+    for signature, name_at, flag_at, crc_at in ((b"PK\x03\x04", 26, 6, 14), (b"PK\x01\x02", 28, 8, 16)):
+        header = raw.find(signature)
+        while header >= 0:
+            length = struct.unpack_from("<H", raw, header + name_at)[0]
+            start = header + (30 if signature == b"PK\x03\x04" else 46)
+            if bytes(raw[start : start + length]) == encoded:
+                if flag is not None:
+                    struct.pack_into("<H", raw, header + flag_at, flag)
+                if method is not None:
+                    struct.pack_into("<H", raw, header + flag_at + 2, method)
+                if crc is not None:
+                    struct.pack_into("<I", raw, header + crc_at, crc)
+            header = raw.find(signature, header + 4)
+    return bytes(raw)
+
+
+def write(data, name):
+    path = Path(tempfile.mkdtemp()) / name
+    path.write_bytes(data)
+    return path
+
+
+def stored_files():
+    root = Path(settings.MEDIA_ROOT)
+    return {path for path in root.rglob("*") if path.is_file() and "staging" not in path.parts}
+
+
+class DamagedZipTests(TestCase):
+    """Each damaged member fails alone, naming the member and why; the zip's other items are imported."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.editor = make_user("editor", "editor")
+
+    def import_zip(self, data):
+        summary = import_files([write(data, "batch.zip")], user=self.editor, label=lambda name: Path(name).name)
+        return {outcome.file: outcome for outcome in summary.outcomes}
+
+    def members(self, pictures=()):
+        return [
+            ("a.json", item_bytes("urn:t:a", pictures=pictures), zipfile.ZIP_STORED),
+            *(("p.jpg", picture_bytes(), zipfile.ZIP_STORED) for _ in pictures),
+            ("good.json", item_bytes("urn:t:good"), zipfile.ZIP_STORED),
+        ]
+
+    def assert_fails_alone(self, outcomes, reason, label="batch.zip:a.json"):
+        self.assertEqual(outcomes[label].status, FAILED)
+        self.assertIn(reason, outcomes[label].reason)
+        self.assertEqual(outcomes["batch.zip:good.json"].status, CREATED)
+        self.assertFalse(Article.objects.filter(source_identifier="urn:t:a").exists())
+
+    def test_an_encrypted_item_fails_alone(self):
+        outcomes = self.import_zip(damage(zip_of(self.members()), "a.json", flag=1))
+        self.assert_fails_alone(outcomes, "a.json in the zip cannot be read: it is encrypted")
+
+    def test_an_unsupported_compression_method_fails_alone(self):
+        outcomes = self.import_zip(damage(zip_of(self.members()), "a.json", method=99))
+        self.assert_fails_alone(outcomes, "a.json in the zip cannot be read: it is compressed with a method")
+
+    def test_a_corrupt_deflate_stream_fails_alone(self):
+        raw = zip_of([("a.json", item_bytes("urn:t:a") * 5, zipfile.ZIP_DEFLATED), *self.members()[1:]])
+        start = raw.find(b"PK\x03\x04") + 30 + len("a.json")
+        raw[start : start + 8] = b"\xff" * 8
+        self.assert_fails_alone(self.import_zip(bytes(raw)), "a.json in the zip cannot be read: it is damaged")
+
+    def test_a_picture_with_a_bad_crc_fails_its_item_alone(self):
+        outcomes = self.import_zip(damage(zip_of(self.members(["p.jpg"])), "p.jpg", crc=0xDEADBEEF))
+        self.assert_fails_alone(outcomes, "picture p.jpg: p.jpg in the zip cannot be read: it is damaged")
+        self.assertFalse(Image.objects.exclude(file="").exists())
+
+    def test_an_encrypted_picture_fails_its_item_alone(self):
+        outcomes = self.import_zip(damage(zip_of(self.members(["p.jpg"])), "p.jpg", flag=1))
+        self.assert_fails_alone(outcomes, "picture p.jpg: p.jpg in the zip cannot be read: it is encrypted")
+
+    def test_the_import_page_reports_a_damaged_zip(self):
+        self.client.force_login(self.editor)
+        data = damage(zip_of(self.members()), "a.json", flag=1)
+        response = self.client.post(
+            URL, {"files": [SimpleUploadedFile("batch.zip", data)], "format": "auto", "language": ""}
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "it is encrypted")
