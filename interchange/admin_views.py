@@ -13,6 +13,8 @@ the confirmation arrives.
 The import is the editor's own: the writer applies their permissions and names them in each article's history.
 """
 
+import logging
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
@@ -35,6 +37,8 @@ from .writer import (
     check_publish_permission,
     import_files,
 )
+
+logger = logging.getLogger(__name__)
 
 SESSION_KEY = "article_import_token"
 STAGED_PREFIX_LENGTH = len("000-")
@@ -117,7 +121,17 @@ class ImportView(FormView):
             return self.render_to_response(self.get_context_data(form=self.get_form()), status=429)
 
     def form_valid(self, form):
-        token = staging.stage(form.cleaned_data["files"])
+        try:
+            token = staging.stage(form.cleaned_data["files"])
+        except OSError as error:
+            logger.warning("import upload could not be staged", exc_info=True)
+            form.add_error(
+                "files",
+                gettext("The files could not be kept for the preview ({reason}); please try again.").format(
+                    reason=error.strerror or error.__class__.__name__
+                ),
+            )
+            return self.form_invalid(form)
         self.request.session[SESSION_KEY] = token
         options = {
             "format": form.cleaned_data["format"],

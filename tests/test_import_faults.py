@@ -5,6 +5,7 @@ import json
 import struct
 import tempfile
 import zipfile
+from unittest import mock
 from pathlib import Path
 
 from django.conf import settings
@@ -138,3 +139,33 @@ class DamagedZipTests(TestCase):
         )
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, "it is encrypted")
+
+
+class ImportPageTests(TestCase):
+    """The Import page answers every upload and confirmation with a page, never a 500, and loses no preview."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.editor = make_user("editor", "editor")
+
+    def setUp(self):
+        self.client.force_login(self.editor)
+
+    def preview(self, name="a.json", data=None):
+        data = item_bytes("urn:t:a") if data is None else data
+        return self.client.post(URL, {"files": [SimpleUploadedFile(name, data)], "format": "auto", "language": ""})
+
+    def test_a_long_file_name_is_shortened_keeping_its_extension(self):
+        response = self.preview("ب" * 120 + "a" * 15 + ".json")
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.context["summary"].outcomes[0].status, CREATED)
+        (name,) = staging.staged_names(response.context["token"])
+        self.assertTrue(name.endswith(".json"))
+        self.assertLessEqual(len(Path(name).name.encode()), 255)
+
+    def test_an_upload_the_storage_refuses_is_a_form_error(self):
+        with mock.patch.object(staging.storage(), "save", side_effect=OSError(28, "No space left on device")):
+            response = self.preview()
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("No space left on device", str(response.context["form"].errors["files"]))
+        self.assertNotIn(SESSION_KEY, self.client.session)
