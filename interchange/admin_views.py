@@ -142,6 +142,8 @@ class ImportView(FormView):
 
     def preview(self, token, options, choices):
         with staging.local_copies(token) as paths:
+            if not paths:  # deleted since they were checked: imported by another request, or expired
+                return self.expired(self.request)
             summary, previews = predict(paths, options, self.request.user, choices)
         importable = sum(1 for outcome in summary.outcomes if outcome.status in IMPORTABLE)
         context = self.get_context_data(
@@ -167,8 +169,7 @@ class ImportView(FormView):
         token = request.POST.get("token", "")
         names = staging.staged_names(token) if token == request.session.get(SESSION_KEY) else []
         if not names or not form.is_valid():
-            messages.error(request, gettext("The upload has expired; please upload the files again."))
-            return redirect("admin:interchange_import")
+            return self.expired(request)
         options = {
             "format": form.cleaned_data["format"] or "auto",
             "language": form.cleaned_data["language"] or None,
@@ -177,7 +178,15 @@ class ImportView(FormView):
         choices = chosen_languages(request.POST)
         if "recheck" in request.POST:
             return self.preview(token, options, choices)
+        # The upload is claimed before it is imported, so a second click (on this server or another) cannot import
+        # it again while the first import runs.
+        if not staging.claim(token):
+            messages.error(request, gettext("These files are already being imported."))
+            return redirect("admin:interchange_import")
+        request.session.pop(SESSION_KEY, None)
         with staging.local_copies(token) as paths:
+            if not paths:  # deleted since they were checked: imported by another request, or expired
+                return self.expired(request)
             folder = str(paths[0].parent)
             summary = import_files(
                 paths,
@@ -187,5 +196,8 @@ class ImportView(FormView):
                 **options,
             )
         staging.delete(token)
-        del request.session[SESSION_KEY]
         return self.render_to_response(self.get_context_data(summary=summary, step="result"))
+
+    def expired(self, request):
+        messages.error(request, gettext("The upload has expired; please upload the files again."))
+        return redirect("admin:interchange_import")

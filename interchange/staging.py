@@ -130,6 +130,18 @@ def expire(now=None, max_age=None):
     return deleted
 
 
+def claim(token):
+    """
+    Whether this request may import the staged upload `token`: only the first to ask may (the claim is kept in the
+    shared cache, so it holds across servers), and a double submit finds it taken.
+    """
+    try:
+        return cache.add(f"import-claim:{token}", 1, SLOT_SECONDS)
+    except Exception:  # noqa: BLE001 - a cache outage must not stop imports; the session's token is still taken
+        logger.warning("import claims unavailable (cache down); import allowed", exc_info=True)
+        return True
+
+
 @contextlib.contextmanager
 def import_slot(user):
     """

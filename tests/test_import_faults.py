@@ -169,3 +169,32 @@ class ImportPageTests(TestCase):
         self.assertEqual(response.status_code, 200)
         self.assertIn("No space left on device", str(response.context["form"].errors["files"]))
         self.assertNotIn(SESSION_KEY, self.client.session)
+
+    def confirm(self, token):
+        return self.client.post(URL, {"confirm": "1", "token": token, "format": "auto"})
+
+    def test_confirming_after_the_staged_files_vanished_says_the_upload_expired(self):
+        token = self.preview().context["token"]
+        real = staging.local_copies
+
+        def deleted_meanwhile(token):
+            staging.delete(token)  # another request imported them between the check and the import
+            return real(token)
+
+        with mock.patch.object(staging, "local_copies", deleted_meanwhile):
+            response = self.confirm(token)
+        self.assertRedirects(response, URL, fetch_redirect_response=False)
+        self.assertFalse(Article.objects.exists())
+
+    def test_an_upload_is_imported_once_however_often_it_is_confirmed(self):
+        token = self.preview().context["token"]
+        self.assertTrue(staging.claim(token), "a concurrent confirmation of the same upload")
+        response = self.confirm(token)
+        self.assertRedirects(response, URL, fetch_redirect_response=False)
+        self.assertFalse(Article.objects.exists())
+
+        token = self.preview().context["token"]
+        self.assertEqual(self.confirm(token).context["summary"].outcomes[0].status, CREATED)
+        self.assertNotIn(SESSION_KEY, self.client.session)
+        self.assertRedirects(self.confirm(token), URL, fetch_redirect_response=False)
+        self.assertEqual(Article.objects.count(), 1)
