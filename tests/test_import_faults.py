@@ -198,3 +198,12 @@ class ImportPageTests(TestCase):
         self.assertNotIn(SESSION_KEY, self.client.session)
         self.assertRedirects(self.confirm(token), URL, fetch_redirect_response=False)
         self.assertEqual(Article.objects.count(), 1)
+
+    def test_posting_no_files_is_a_form_error_and_keeps_the_pending_preview(self):
+        token = self.preview().context["token"]
+        response = self.client.post(URL, {"format": "auto", "language": ""})
+        self.assertEqual(response.status_code, 200)
+        self.assertNotEqual(response.context.get("step"), "preview")
+        self.assertEqual(response.context["form"].errors["files"], ["This field is required."])
+        self.assertEqual(self.client.session[SESSION_KEY], token)
+        self.assertEqual(self.confirm(token).context["summary"].outcomes[0].status, CREATED)
