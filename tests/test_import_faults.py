@@ -5,20 +5,25 @@ import json
 import struct
 import tempfile
 import zipfile
-from unittest import mock
 from pathlib import Path
+from unittest import mock
 
 from django.conf import settings
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError
 from django.test import TestCase
 from django.urls import reverse
+from reversion.models import Version
 
-from articles.models import Article, Image, Rendition
+from articles.audit import system_user
+from articles.models import Article, Caption, Image, Placement, Rendition
 from interchange import staging
 from interchange.admin_views import SESSION_KEY
-from interchange.writer import CREATED, FAILED, import_files
+from interchange.importers import ParsedImage, ParsedItem
+from interchange.writer import CREATED, FAILED, import_files, import_parsed
 
-from .factories import make_user, picture_bytes
+from .factories import make_article, make_user, picture_bytes
 
 URL = reverse("admin:interchange_import")
 
@@ -207,3 +212,91 @@ class ImportPageTests(TestCase):
         self.assertEqual(response.context["form"].errors["files"], ["This field is required."])
         self.assertEqual(self.client.session[SESSION_KEY], token)
         self.assertEqual(self.confirm(token).context["summary"].outcomes[0].status, CREATED)
+
+
+class StoredFileTests(TestCase):
+    """An item that fails leaves no picture files behind; a file that rolls back as a whole leaves none either."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.editor = make_user("editor", "editor")
+
+    def folder_with(self, items, pictures):
+        folder = Path(tempfile.mkdtemp())
+        for name, data in pictures.items():
+            (folder / name).write_bytes(data)
+        path = folder / "items.json"
+        path.write_text(json.dumps(items))
+        return path
+
+    def assert_no_orphans(self, before):
+        root = Path(settings.MEDIA_ROOT)
+        referenced = {root / image.file.name for image in Image.objects.exclude(file="")}
+        referenced |= {root / rendition.file.name for rendition in Rendition.objects.all()}
+        self.assertEqual(stored_files() - before - referenced, set())
+
+    def test_a_failing_item_deletes_the_picture_files_it_stored(self):
+        before = stored_files()
+        path = self.folder_with(
+            [ninjs("urn:t:two", pictures=["good.jpg", "bad.jpg"]), ninjs("urn:t:next", pictures=["good.jpg"])],
+            {"good.jpg": picture_bytes(), "bad.jpg": b"not a picture"},
+        )
+        summary = import_files([path], user=self.editor)
+        self.assertEqual([outcome.status for outcome in summary.outcomes], [FAILED, CREATED])
+        self.assert_no_orphans(before)
+        # The next item of the file, naming the same picture, stores its file again.
+        picture = Article.objects.get(source_identifier="urn:t:next").captions.get().image
+        self.assertTrue(picture.file.storage.exists(picture.file.name))
+        self.assertTrue(picture.renditions.exists())
+
+    def test_a_file_that_rolls_back_deletes_the_picture_files_it_stored(self):
+        before = stored_files()
+        path = self.folder_with([ninjs("urn:t:one", pictures=["good.jpg"])], {"good.jpg": picture_bytes()})
+        with mock.patch("interchange.writer.record_wire", side_effect=IntegrityError("a concurrent import")):
+            summary = import_files([path], user=self.editor)
+        self.assertEqual(summary.outcomes[0].status, FAILED)
+        self.assertFalse(Image.objects.exists())
+        self.assertEqual(stored_files() - before, set())
+
+
+class WirePictureTests(TestCase):
+    """A wire-only item gives a waiting picture its file only as a change its user may make, and records it."""
+
+    def live_picture(self):
+        article = make_article(publish=("de",))
+        picture = Image.objects.create(source_identifier="urn:t:pic:0", archive_title="Unser Bild", credit="Ours")
+        Caption.objects.create(article=article, image=picture, placement=Placement.LEAD, position=0)
+        return picture
+
+    def wire_item(self, credit="Agency credit"):
+        picture = ParsedImage(identifier="urn:t:pic:0", credit=credit, filename="p.jpg", content=picture_bytes())
+        return ParsedItem(
+            identifier="urn:t:wire",
+            language="en",
+            headline="A report",
+            format="ninjs",
+            body_html="<p>Text</p>",
+            images=[picture],
+        )
+
+    def test_a_user_who_may_not_change_a_live_picture_leaves_it_as_it_is(self):
+        picture = self.live_picture()
+        reporter = make_user("reporter", "reporter")
+        (outcome,) = import_parsed([self.wire_item()], user=reporter, file="feed.json")
+        picture.refresh_from_db()
+        self.assertEqual((picture.credit, picture.file.name), ("Ours", ""))
+        self.assertIn("is shown in a live or scheduled article", " ".join(outcome.warnings))
+
+    def test_a_picture_changed_from_wire_copy_keeps_a_revision_and_log_entry(self):
+        picture = self.live_picture()
+        ingest = system_user("ingest")
+        import_parsed([self.wire_item()], user=ingest, check_permission=False, file="feed.json", create_articles=False)
+        picture.refresh_from_db()
+        self.assertEqual(picture.credit, "Agency credit")
+        self.assertTrue(picture.file)
+        entry = LogEntry.objects.get(object_id=str(picture.pk), content_type__model="image")
+        self.assertEqual((entry.user, entry.action_flag), (ingest, CHANGE))
+        self.assertIn("urn:t:wire", entry.change_message)
+        (version,) = Version.objects.get_for_object(picture)
+        self.assertEqual(version.revision.user, ingest)
+        self.assertIn("Agency credit", version.serialized_data)
