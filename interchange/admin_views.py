@@ -13,6 +13,8 @@ the confirmation arrives.
 The import is the editor's own: the writer applies their permissions and names them in each article's history.
 """
 
+import logging
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
@@ -35,6 +37,8 @@ from .writer import (
     check_publish_permission,
     import_files,
 )
+
+logger = logging.getLogger(__name__)
 
 SESSION_KEY = "article_import_token"
 STAGED_PREFIX_LENGTH = len("000-")
@@ -117,7 +121,17 @@ class ImportView(FormView):
             return self.render_to_response(self.get_context_data(form=self.get_form()), status=429)
 
     def form_valid(self, form):
-        token = staging.stage(form.cleaned_data["files"])
+        try:
+            token = staging.stage(form.cleaned_data["files"])
+        except OSError as error:
+            logger.warning("import upload could not be staged", exc_info=True)
+            form.add_error(
+                "files",
+                gettext("The files could not be kept for the preview ({reason}); please try again.").format(
+                    reason=error.strerror or error.__class__.__name__
+                ),
+            )
+            return self.form_invalid(form)
         self.request.session[SESSION_KEY] = token
         options = {
             "format": form.cleaned_data["format"],
@@ -128,6 +142,8 @@ class ImportView(FormView):
 
     def preview(self, token, options, choices):
         with staging.local_copies(token) as paths:
+            if not paths:  # deleted since they were checked: imported by another request, or expired
+                return self.expired(self.request)
             summary, previews = predict(paths, options, self.request.user, choices)
         importable = sum(1 for outcome in summary.outcomes if outcome.status in IMPORTABLE)
         context = self.get_context_data(
@@ -153,8 +169,7 @@ class ImportView(FormView):
         token = request.POST.get("token", "")
         names = staging.staged_names(token) if token == request.session.get(SESSION_KEY) else []
         if not names or not form.is_valid():
-            messages.error(request, gettext("The upload has expired; please upload the files again."))
-            return redirect("admin:interchange_import")
+            return self.expired(request)
         options = {
             "format": form.cleaned_data["format"] or "auto",
             "language": form.cleaned_data["language"] or None,
@@ -163,7 +178,15 @@ class ImportView(FormView):
         choices = chosen_languages(request.POST)
         if "recheck" in request.POST:
             return self.preview(token, options, choices)
+        # The upload is claimed before it is imported, so a second click (on this server or another) cannot import
+        # it again while the first import runs.
+        if not staging.claim(token):
+            messages.error(request, gettext("These files are already being imported."))
+            return redirect("admin:interchange_import")
+        request.session.pop(SESSION_KEY, None)
         with staging.local_copies(token) as paths:
+            if not paths:  # deleted since they were checked: imported by another request, or expired
+                return self.expired(request)
             folder = str(paths[0].parent)
             summary = import_files(
                 paths,
@@ -173,5 +196,8 @@ class ImportView(FormView):
                 **options,
             )
         staging.delete(token)
-        del request.session[SESSION_KEY]
         return self.render_to_response(self.get_context_data(summary=summary, step="result"))
+
+    def expired(self, request):
+        messages.error(request, gettext("The upload has expired; please upload the files again."))
+        return redirect("admin:interchange_import")

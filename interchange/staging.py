@@ -42,10 +42,31 @@ def stage(uploads):
     """Keep `uploads` under a new token (numbered in upload order) and return the token; old previews go first."""
     expire()
     token = secrets.token_hex(16)
-    for number, upload in enumerate(uploads):
-        name = Path(upload.name).name or f"upload-{number}"
-        storage().save(f"{token}/{number:03d}-{name}", upload)
+    try:
+        for number, upload in enumerate(uploads):
+            storage().save(f"{token}/{number:03d}-{stored_name(upload.name, number)}", upload)
+    except Exception:
+        with contextlib.suppress(OSError):
+            delete(token)  # no half-staged upload is left behind
+        raise
     return token
+
+
+# A file name may be 255 bytes on most file systems; the staged name adds "000-" and the storage may add a suffix to
+# keep it unique, so longer names are shortened (keeping their extension, which tells the importers the format).
+MAX_NAME_BYTES = 200
+
+
+def stored_name(name, number):
+    """An upload's name as staged: its last part, shortened to MAX_NAME_BYTES (UTF-8) keeping its extension."""
+    name = Path(name or "").name or f"upload-{number}"
+    if len(name.encode()) <= MAX_NAME_BYTES:
+        return name
+    suffix = Path(name).suffix
+    if len(suffix.encode()) > 16:
+        suffix = ""
+    stem = name.removesuffix(suffix).encode()[: MAX_NAME_BYTES - len(suffix.encode())]
+    return stem.decode(errors="ignore") + suffix
 
 
 def staged_names(token):
@@ -107,6 +128,18 @@ def expire(now=None, max_age=None):
             delete(token)
             deleted += 1
     return deleted
+
+
+def claim(token):
+    """
+    Whether this request may import the staged upload `token`: only the first to ask may (the claim is kept in the
+    shared cache, so it holds across servers), and a double submit finds it taken.
+    """
+    try:
+        return cache.add(f"import-claim:{token}", 1, SLOT_SECONDS)
+    except Exception:  # noqa: BLE001 - a cache outage must not stop imports; the session's token is still taken
+        logger.warning("import claims unavailable (cache down); import allowed", exc_info=True)
+        return True
 
 
 @contextlib.contextmanager

@@ -21,7 +21,8 @@ The import command without a user acts as its own system account, which the rule
 import dataclasses
 import hashlib
 import json
-from contextlib import nullcontext
+import logging
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 
 from django.contrib.admin.models import ADDITION, CHANGE
@@ -44,6 +45,7 @@ from articles.models import (
     Category,
     Image,
     Placement,
+    Rendition,
     Source,
     Status,
     Topic,
@@ -57,6 +59,8 @@ from articles.search import normalize
 
 from .importers import ParsedImage, ParsedItem, ParseError, files, parse_each
 from .models import PendingUpdate, WireItem
+
+logger = logging.getLogger(__name__)
 
 CREATED = "created"
 UPDATED = "updated"
@@ -273,6 +277,10 @@ class Batch:
         self.pending = {"articles": [], "images": [], "links": [], "captions": [], "through": []}
         self.created = {}  # identifier -> article created from this file
         self._undo = []
+        # Pictures given a file, as (image, whether it was new, storage, names of its file and renditions): a
+        # rolled-back write deletes the files and forgets them.
+        self.stored_files = []
+        self._item_files = 0
         for language in {item.language for item in items}:
             self.load_topics([name for item in items if item.language == language for name in item.topics], language)
 
@@ -304,9 +312,11 @@ class Batch:
     # --- per item -----------------------------------------------------------------------------------------------
     def begin_item(self):
         self._undo = []
+        self._item_files = len(self.stored_files)
 
     def forget_item(self):
-        """An item's savepoint was rolled back: forget what it added to the batch."""
+        """An item's savepoint was rolled back: forget what it added to the batch, and delete the files it stored."""
+        self.discard_files(self._item_files)
         for mapping, key in self._undo:
             if isinstance(mapping, dict):
                 mapping.pop(key, None)
@@ -316,6 +326,47 @@ class Batch:
                 mapping.discard(key)
         self._undo = []
         self.sources.reload()
+
+    def store_picture(self, image):
+        """
+        Save a picture that gets a new file, remembering the files stored for it (the original and its renditions):
+        they outlive a rollback of the rows, so `forget_item` and `discard_files` delete them then.
+        """
+        adding = image._state.adding
+        try:
+            image.save()
+        except BaseException:
+            if image.file and getattr(image.file, "_committed", False):
+                image.file.delete(save=False)  # stored before the row failed (renditions clean up after themselves)
+            raise
+        names = [image.file.name, *Rendition.objects.filter(image=image).values_list("file", flat=True)]
+        self.stored_files.append((image, adding, image.file.storage, names))
+
+    @contextmanager
+    def files_kept_on_success(self):
+        """The block's stored files are deleted if it fails (its transaction then rolls back the rows naming them)."""
+        try:
+            yield
+        except BaseException:
+            self.discard_files()
+            raise
+
+    def discard_files(self, start=0):
+        """
+        Delete the files stored since `stored_files[start]`: the rows naming them were rolled back. The pictures
+        forget them too (and a new one its id), so a later item of the file stores its file again.
+        """
+        for image, adding, storage, names in self.stored_files[start:]:
+            for name in names:
+                try:
+                    storage.delete(name)
+                except Exception:  # noqa: BLE001 - an orphaned file is no reason to fail the import
+                    logger.warning("could not delete %s after a rolled-back import", name, exc_info=True)
+            image.file = None
+            image.forget_prefetched_renditions()
+            if adding:
+                image.pk, image._state.adding = None, True
+        del self.stored_files[start:]
 
     def defer(self, kind, obj):
         """Insert `obj` (a relation of a new article) with the others of its kind when the file is written."""
@@ -543,64 +594,69 @@ def import_items(
         if isinstance(entry, ParsedItem)
     }
     batch = Batch(parsed, sources, dry_run=dry_run, targets=targets)
-    outcomes = []
-    received = []
-    for number, entry in enumerate(parsed, start=1):
-        label = str(number) if len(parsed) > 1 else ""
-        if isinstance(entry, ParseError):
-            outcomes.append(Outcome(FAILED, file=file, item=entry.item or label, reason=entry.reason))
-            continue
-        target = targets[id(entry)]
-        # A wire-only feed still updates an article an editor already made from the item.
-        writes_article = create_articles or batch.article_for(entry) is not None
-        if target not in languages.CODES or not writes_article:
-            outcome = Outcome(WIRE, parsed=entry, warnings=entry.warnings)
-            if target in languages.CODES:
-                outcome.reason = gettext("waits on the incoming wire for an editor")
-            else:
-                outcome.reason = gettext("in {language}: kept as wire copy, the source of a translation").format(
-                    language=entry.language or "?"
-                )
-        else:
-            if batch.was_created_here(entry):
-                batch.write_pending()  # a second version of an item in the same file updates what the first wrote
-            batch.begin_item()
-            try:
-                check_item(entry, target)
-                outcome = unchanged(entry, target, batch)
-                if outcome is None:
-                    savepoint = transaction.atomic() if batch.writes_alone(entry, target) else nullcontext()
-                    with savepoint:
-                        outcome = write_item(
-                            entry,
-                            user=user,
-                            check_permission=check_permission,
-                            publish=publish,
-                            language=target,
-                            resolve=resolve,
-                            file=file,
-                            batch=batch,
-                        )
-            except (ParseError, ValidationError, IntegrityError) as error:
-                if isinstance(error, ParseError):
-                    reason = error.reason
-                elif isinstance(error, ValidationError):
-                    reason = "; ".join(error.messages)
+
+    def may_change(obj):
+        return not check_permission or obj.may_be_changed_by(user)
+
+    with batch.files_kept_on_success():
+        outcomes = []
+        received = []
+        for number, entry in enumerate(parsed, start=1):
+            label = str(number) if len(parsed) > 1 else ""
+            if isinstance(entry, ParseError):
+                outcomes.append(Outcome(FAILED, file=file, item=entry.item or label, reason=entry.reason))
+                continue
+            target = targets[id(entry)]
+            # A wire-only feed still updates an article an editor already made from the item.
+            writes_article = create_articles or batch.article_for(entry) is not None
+            if target not in languages.CODES or not writes_article:
+                outcome = Outcome(WIRE, parsed=entry, warnings=entry.warnings)
+                if target in languages.CODES:
+                    outcome.reason = gettext("waits on the incoming wire for an editor")
                 else:
-                    reason = gettext("another import wrote this item at the same moment; import the file again")
-                outcome = Outcome(FAILED, reason=reason)
-                batch.forget_item()
-            outcome.parsed = entry
-        outcome.file = file
-        outcome.item = entry.identifier or label
-        outcomes.append(outcome)
-        if entry.headline.strip() and entry.identifier:
-            received.append(outcome)
-    batch.write_pending()
-    record_wire(received, batch, file=file, feed=feed)
-    batch.flush(user)
-    if dry_run:
-        transaction.set_rollback(True)
+                    outcome.reason = gettext("in {language}: kept as wire copy, the source of a translation").format(
+                        language=entry.language or "?"
+                    )
+            else:
+                if batch.was_created_here(entry):
+                    batch.write_pending()  # a second version of an item in the same file updates what the first wrote
+                batch.begin_item()
+                try:
+                    check_item(entry, target)
+                    outcome = unchanged(entry, target, batch)
+                    if outcome is None:
+                        savepoint = transaction.atomic() if batch.writes_alone(entry, target) else nullcontext()
+                        with savepoint:
+                            outcome = write_item(
+                                entry,
+                                user=user,
+                                check_permission=check_permission,
+                                publish=publish,
+                                language=target,
+                                resolve=resolve,
+                                file=file,
+                                batch=batch,
+                            )
+                except (ParseError, ValidationError, IntegrityError) as error:
+                    if isinstance(error, ParseError):
+                        reason = error.reason
+                    elif isinstance(error, ValidationError):
+                        reason = "; ".join(error.messages)
+                    else:
+                        reason = gettext("another import wrote this item at the same moment; import the file again")
+                    outcome = Outcome(FAILED, reason=reason)
+                    batch.forget_item()
+                outcome.parsed = entry
+            outcome.file = file
+            outcome.item = entry.identifier or label
+            outcomes.append(outcome)
+            if entry.headline.strip() and entry.identifier:
+                received.append(outcome)
+        batch.write_pending()
+        record_wire(received, batch, file=file, feed=feed, may_change=may_change)
+        batch.flush(user)
+        if dry_run:
+            transaction.set_rollback(True)
     return outcomes
 
 
@@ -959,7 +1015,9 @@ def write_relations(article, item, language, batch, resolve=None, created=False,
         caption = captions[position] if position < len(captions) else None
         image = caption.image if caption is not None else batch.image_for(parsed)
         if may_change is None or may_change(image):
-            if prepare_image(image, parsed, language, resolve, batch.dry_run) or image.pk is not None or not created:
+            if prepare_image(image, parsed, language, resolve, batch.dry_run):
+                batch.store_picture(image)
+            elif image.pk is not None or not created:
                 image.save()
             elif not any(pending is image for pending in batch.pending["images"]):
                 batch.defer("images", image)
@@ -1032,11 +1090,12 @@ def wire_text(item):
     }
 
 
-def record_wire(outcomes, batch, *, file="", feed=None):
+def record_wire(outcomes, batch, *, file="", feed=None, may_change=None):
     """
     Keep every item received as wire copy, in one insert and one update for the file: a new item arrives as new, a
     newer version replaces the text (and translations made from it learn that their source changed), an older or
-    the same version changes nothing. An item written as an article is linked to it and marked used.
+    the same version changes nothing. An item written as an article is linked to it and marked used. A picture
+    of an item kept only as wire copy is given its file only where `may_change` allows (see `wire_pictures`).
     """
     now = timezone.now()
     created, updated, linked, changed_text, pictures = [], [], [], [], []
@@ -1066,7 +1125,11 @@ def record_wire(outcomes, batch, *, file="", feed=None):
         if article is not None:
             wire.article, wire.state = article, WireItem.State.USED
         outcome.wire = wire
-        shown = batch.item_images.get(item.identifier) if article is not None else wire_pictures(outcome, batch)
+        shown = (
+            batch.item_images.get(item.identifier)
+            if article is not None
+            else wire_pictures(outcome, batch, file, may_change)
+        )
         pictures.extend((wire, image) for image in shown or [] if image.pk)
     WireItem.objects.bulk_create(created)
     if updated:
@@ -1082,10 +1145,14 @@ def record_wire(outcomes, batch, *, file="", feed=None):
         TranslationSource.agency_item_changed(wire.identifier, wire.text())
 
 
-def wire_pictures(outcome, batch):
+def wire_pictures(outcome, batch, file="", may_change=None):
     """
     The pictures of an item kept only as wire copy, stored (with their renditions) when their files came with the
     item or were downloaded, so the wire shows them and an article made from the item later finds them.
+
+    A stored picture waiting for its file gets it, and the item's credit and alt text, only if `may_change` allows
+    (it is shown in a live or scheduled article: readers would see the change); the change is recorded in the
+    picture's history like any other.
     """
     stored = []
     for parsed in outcome.parsed.images:
@@ -1093,6 +1160,13 @@ def wire_pictures(outcome, batch):
         if not image.file and not parsed.content:
             continue
         if not image.file:
+            if image.pk is not None and may_change is not None and not may_change(image):
+                outcome.warnings.append(
+                    gettext("picture “%(image)s” is shown in a live or scheduled article; it was used as it is")
+                    % {"image": image}
+                )
+                continue
+            changed = image.pk is not None
             try:
                 prepare_image(image, parsed, outcome.parsed.language, check_only=batch.dry_run)
             except ParseError as error:
@@ -1100,9 +1174,14 @@ def wire_pictures(outcome, batch):
                 continue
             if batch.dry_run:
                 continue
-            image.save()
+            batch.store_picture(image)
             if parsed.identifier:
                 batch.images[parsed.identifier] = image
+            if changed:
+                message = gettext("Stored the picture's file from the wire item {identifier} ({file}).").format(
+                    identifier=outcome.parsed.identifier, file=file or "—"
+                )
+                batch.record(Change(image, message, CHANGE, known={}))
         stored.append(image)
     return stored
 

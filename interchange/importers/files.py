@@ -8,6 +8,7 @@ Pictures an item names by relative path are read from the item's own folder or z
 
 import posixpath
 import zipfile
+import zlib
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -121,8 +122,8 @@ def zip_inputs(archive, name):
             continue
         try:
             data = read_member(archive, info, settings.IMPORT_MAX_FILE_BYTES)
-        except (ParseError, zipfile.BadZipFile, OSError) as error:
-            yield ParseError(getattr(error, "reason", None) or str(error), item=label)
+        except ParseError as error:
+            yield ParseError(error.reason, item=label)
             continue
         inflated += len(data)
         yield Input(label, data, zip_resolver(archive, info.filename))
@@ -142,10 +143,32 @@ def read_member(archive, info, limit):
     headers say (zipfile stops at the declared size and then fails the CRC check of a member that is longer).
     """
     check_size(info.file_size, None, limit)
-    with archive.open(info) as member:
-        data = member.read(limit + 1)
+    try:
+        with archive.open(info) as member:
+            data = member.read(limit + 1)
+    except UNREADABLE as error:
+        raise ParseError(
+            gettext("{member} in the zip cannot be read: {reason}").format(
+                member=info.filename, reason=why_unreadable(error)
+            )
+        ) from None
     check_size(len(data), None, limit)
     return data
+
+
+# What reading a damaged zip member raises: an encrypted member (RuntimeError), an unsupported compression method
+# (NotImplementedError), a corrupt compressed stream (zlib.error, EOFError, lzma/bz2 errors are OSError or
+# EOFError), a bad CRC or truncated member (BadZipFile), the file itself failing (OSError).
+UNREADABLE = (RuntimeError, NotImplementedError, zlib.error, EOFError, zipfile.BadZipFile, OSError)
+
+
+def why_unreadable(error):
+    """A reader's reason for a zip member that cannot be read."""
+    if isinstance(error, RuntimeError) and "encrypted" in str(error):
+        return gettext("it is encrypted (password-protected zips cannot be imported)")
+    if isinstance(error, NotImplementedError):
+        return gettext("it is compressed with a method that is not supported")
+    return gettext("it is damaged ({detail})").format(detail=str(error) or type(error).__name__)
 
 
 def folder_resolver(folder):
