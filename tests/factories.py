@@ -17,6 +17,7 @@ from articles.audit import system_user
 from articles.models import Article, ArticleSource, Caption, Category, Image, Placement, Source
 from interchange import writer
 from interchange.management.commands.import_articles import SYSTEM_USERNAME
+from interchange.models import PendingUpdate
 from workflow.roles import ROLES
 
 # Real inputs live beside the project in ../shared and are read at run time; tests of them skip, saying so, without it.
@@ -96,6 +97,28 @@ def make_article(languages=("ar", "de"), publish=(), sources=(), images=0, categ
             text_de=f"Bildunterschrift {position}",
         )
     return article
+
+
+def make_pending_update(article, language="ar", fingerprint="f" * 64, file_name="", **payload):
+    """An agency version held for review: a short Arabic item unless `payload` says otherwise."""
+    return PendingUpdate.objects.create(
+        article=article,
+        language=language,
+        source_format="ninjs",
+        source_version=payload.get("version", "2"),
+        fingerprint=fingerprint,
+        file_name=file_name,
+        payload={
+            "identifier": "urn:x",
+            "language": language,
+            "headline": "عنوان الوكالة",
+            "teaser": "مقدمة",
+            "body_html": "<p>نص</p>",
+            "format": "ninjs",
+            "images": [],
+            **payload,
+        },
+    )
 
 
 def make_user(username, group=None, **kwargs):

@@ -22,7 +22,7 @@ from reversion.models import Version
 from articles import languages
 from articles.models import Article, Caption, Image, Status
 from interchange.models import PendingUpdate
-from tests.factories import make_image, make_user, needs_seed
+from tests.factories import make_image, make_pending_update, make_user, needs_seed
 from workflow import desk
 from workflow.models import EditorProfile
 
@@ -272,22 +272,7 @@ class PendingUpdateAdminTests(AdminTestCase):
     def test_review_and_apply_an_agency_version(self):
 
         article = make_article(languages=("ar",))
-        pending = PendingUpdate.objects.create(
-            article=article,
-            language="ar",
-            source_format="ninjs",
-            source_version="2",
-            fingerprint="f" * 64,
-            payload={
-                "identifier": "urn:x",
-                "language": "ar",
-                "headline": "عنوان الوكالة",
-                "teaser": "مقدمة",
-                "body_html": "<p>نص</p>",
-                "format": "ninjs",
-                "images": [],
-            },
-        )
+        pending = make_pending_update(article)
         article.source_identifier = "urn:x"
         article.save()
         html = self.client.get(reverse("admin:articles_article_change", args=[article.pk])).content.decode()

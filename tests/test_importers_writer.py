@@ -27,7 +27,15 @@ from interchange.writer import CONFLICT, CREATED, FAILED, UNCHANGED, UPDATED, ap
 from tests.factories import needs_samples
 from tests.test_importers_newsml import NEWS_ITEM
 
-from .factories import SAMPLES, as_import_command, import_files, make_article, make_user, picture_bytes
+from .factories import (
+    SAMPLES,
+    as_import_command,
+    import_files,
+    make_article,
+    make_pending_update,
+    make_user,
+    picture_bytes,
+)
 
 ITEM = {
     "uri": "urn:newsroom-test:item:1",
@@ -481,22 +489,7 @@ class LiveVersionTests(WriterTestCase):
     def test_a_version_whose_short_code_was_taken_since_is_kept(self):
         article = make_article(languages=("ar",))
         make_article(languages=("ar",), short_code="TAKEN1")
-        pending = PendingUpdate.objects.create(
-            article=article,
-            language="ar",
-            source_format="ninjs",
-            fingerprint="a" * 64,
-            payload={
-                "identifier": "urn:x",
-                "language": "ar",
-                "headline": "عنوان الوكالة",
-                "teaser": "مقدمة",
-                "body_html": "<p>نص</p>",
-                "format": "ninjs",
-                "short_code": "TAKEN1",
-                "images": [],
-            },
-        )
+        pending = make_pending_update(article, short_code="TAKEN1")
         with self.assertRaisesMessage(ValidationError, "TAKEN1 already belongs to another article"):
             apply_pending_update(pending, user=self.chief())
         self.assertTrue(PendingUpdate.objects.filter(pk=pending.pk).exists())
@@ -512,11 +505,11 @@ class EmbargoTests(WriterTestCase):
     def test_an_editors_embargo_survives_the_agencys_update(self):
         self.status(self.write_json(version(1)), publish=True)
         article = Article.objects.get()
-        article.embargoed_until = self.embargo(24)
+        article.embargoed_until = until = self.embargo(24)
         article.save()
         self.assertEqual(self.status(self.write_json(version(2))).status, UPDATED)
         article.refresh_from_db()
-        self.assertEqual(article.embargoed_until, self.embargo(24))
+        self.assertEqual(article.embargoed_until, until)
         self.assertFalse(Article.objects.published("ar").exists())
 
     def test_the_agency_moves_and_lifts_its_own_embargo(self):

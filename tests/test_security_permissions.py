@@ -19,7 +19,7 @@ from reversion.models import Version
 from articles.models import Article, Status
 from interchange.models import PendingUpdate
 
-from .factories import make_article, make_user, picture_upload
+from .factories import make_article, make_pending_update, make_user, picture_upload
 
 IMPORT_URL = reverse("admin:interchange_import")
 
@@ -180,24 +180,7 @@ class PendingUpdateTests(TestCase):
 
     def setUp(self):
         self.live = make_article(publish=["ar"])
-        self.pending = PendingUpdate.objects.create(
-            article=self.live,
-            language="ar",
-            source_format="ninjs",
-            source_version="2",
-            file_name="item.json",
-            fingerprint="f" * 64,
-            payload={
-                "identifier": "urn:x",
-                "language": "ar",
-                "headline": "عنوان الوكالة",
-                "teaser": "مقدمة",
-                "body_html": "<p>نص</p>",
-                "format": "ninjs",
-                "version": "2",
-                "images": [],
-            },
-        )
+        self.pending = make_pending_update(self.live, file_name="item.json", version="2")
 
     def apply(self, user):
         self.client.force_login(user)

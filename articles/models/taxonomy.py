@@ -42,6 +42,18 @@ class Source(models.Model):
         return getattr(self, localized("name", language)) or self.code
 
 
+def unique_slugs(kind):
+    """One `kind` (category, topic) per slug in each language; a version without a name has no slug."""
+    return [
+        models.UniqueConstraint(
+            fields=[localized("slug", code)],
+            condition=~models.Q(**{localized("slug", code): ""}),
+            name=f"unique_{kind}_slug_{code}",
+        )
+        for code in LANGUAGE_CODES
+    ]
+
+
 class NamedPage:
     """
     Categories and topics: named per language, each name with a slug (made from it when left empty) and a reader
@@ -97,14 +109,7 @@ class Category(NamedPage, models.Model):
         verbose_name = _("category")
         verbose_name_plural = _("categories")
         # A category's page is found by its slug in the page's language.
-        constraints = [
-            models.UniqueConstraint(
-                fields=[localized("slug", code)],
-                condition=~models.Q(**{localized("slug", code): ""}),
-                name=f"unique_category_slug_{code}",
-            )
-            for code in LANGUAGE_CODES
-        ]
+        constraints = unique_slugs("category")
 
     @staticmethod
     def slug_for(name):
@@ -138,14 +143,7 @@ class Topic(NamedPage, models.Model):
         verbose_name = _("topic")
         verbose_name_plural = _("topics")
         # One topic per spelling and language: imports find a topic by its slug in the item's language.
-        constraints = [
-            models.UniqueConstraint(
-                fields=[localized("slug", code)],
-                condition=~models.Q(**{localized("slug", code): ""}),
-                name=f"unique_topic_slug_{code}",
-            )
-            for code in LANGUAGE_CODES
-        ]
+        constraints = unique_slugs("topic")
 
     @staticmethod
     def slug_for(name):
