@@ -1,18 +1,19 @@
 """Revisions: every admin save keeps one; two can be compared per language and one restored."""
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import reversion
 from django.db import connection
 from django.test import TestCase, override_settings
 from django.urls import reverse
+from django.utils import timezone
 from lxml import html as lxml_html
 
 from articles import languages
 from articles.models import Article, Status
 from interchange import writer
-from tests.factories import make_article, make_source, make_user
+from tests.factories import make_article, make_category, make_source, make_user
 from workflow import revisions
 from workflow.transitions import WORKFLOW
 
@@ -233,3 +234,40 @@ class AgencyRevisionTests(TestCase):
 
 def name(code):
     return str(languages.name(code))
+
+
+class RestoreKeepsTodayTests(TestCase):
+    """A restore brings back text, not visibility, and not what has been deleted since."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.editor = make_user("editor", "editor")
+
+    def saved_revision(self, article):
+        with reversion.create_revision():
+            article.save()
+        return revisions.versions_of(article).first()
+
+    def test_an_older_revision_lifts_no_embargo_and_brings_back_no_expiry(self):
+        article = make_article(publish=("de",))
+        old = self.saved_revision(article)
+        article.embargoed_until = timezone.now() + timedelta(days=1)
+        article.save()
+        revisions.restore(old, self.editor)
+        self.assertFalse(Article.objects.published("de").filter(pk=article.pk).exists())
+        article.refresh_from_db()
+        self.assertIsNotNone(article.embargoed_until)
+
+    def test_categories_agencies_and_pictures_deleted_since_are_left_out(self):
+        culture, politics = make_category(name_de="Kultur"), make_category(name_de="Politik")
+        article = make_article(categories=[culture, politics], sources=[make_source("afp")], images=1)
+        old = self.saved_revision(article)
+        culture.delete()
+        caption = article.captions.get()
+        caption.delete()  # a picture in use cannot be deleted: its caption goes first
+        caption.image.delete()
+        restored = revisions.restore(old, self.editor)
+        connection.check_constraints()  # what the commit would check: no row names a deleted one
+        self.assertEqual(list(restored.categories.all()), [politics])
+        self.assertEqual(restored.captions.count(), 0)
+        self.assertEqual([link.source.code for link in restored.source_links.all()], ["afp"])

@@ -45,6 +45,9 @@ SHARED_FIELDS = [
 WORKFLOW_FIELDS = [
     languages.field(field, code) for code in languages.CODES for field in ("status", "published_at", "scheduled_at")
 ]
+# When readers may see the article is workflow too: an old revision without today's embargo or expiry brings
+# neither back, nor lifts them.
+KEPT_FIELDS = [*WORKFLOW_FIELDS, "embargoed_until", "expires_at", "edit_version"]
 
 
 def shown(field, value):
@@ -192,13 +195,14 @@ def restore(version, user):
     article_id = int(version.object_id)
     with transaction.atomic(), reversion.create_revision():
         current = Article.objects.select_for_update().get(pk=article_id)
-        keep = {name: getattr(current, name) for name in [*WORKFLOW_FIELDS, "edit_version"]}
+        keep = {name: getattr(current, name) for name in KEPT_FIELDS}
         # Only this article's own objects: one revision can hold several articles (a bulk action).
         related = []
         for other in version.revision.version_set.exclude(pk=version.pk):
             if (
                 other.content_type.model_class() in (Caption, ArticleSource)
                 and other.field_dict.get("article_id") == article_id
+                and still_exist(other)
             ):
                 related.append(other)
         current.captions.exclude(
@@ -207,7 +211,7 @@ def restore(version, user):
         current.source_links.exclude(
             pk__in=[int(v.object_id) for v in related if v.content_type.model_class() is ArticleSource]
         ).delete()
-        version.revert()
+        without_deleted_relations(version).save(using=version.db)
         for other in related:
             other.revert()
         article = Article.objects.get(pk=article_id)
@@ -219,6 +223,29 @@ def restore(version, user):
         }
         record(article, user, message)
     return article
+
+
+def without_deleted_relations(version):
+    """
+    The article as `version` kept it, less the categories, topics and related articles deleted since: the revision
+    names them by id, and a restore that set them would fail on the missing rows.
+    """
+    restored = version._object_version  # django-reversion's deserialized object, which revert() saves
+    for name, ids in (restored.m2m_data or {}).items():
+        model = Article._meta.get_field(name).related_model
+        restored.m2m_data[name] = list(model._base_manager.filter(pk__in=ids).values_list("pk", flat=True))
+    return restored
+
+
+def still_exist(version):
+    """Whether what a caption's or agency link's version points to (its picture, its agency) is still there."""
+    model = version.content_type.model_class()
+    for field in model._meta.concrete_fields:
+        target = version.field_dict.get(field.attname)
+        if field.is_relation and field.related_model is not Article and target is not None:
+            if not field.related_model._base_manager.filter(pk=target).exists():
+                return False
+    return True
 
 
 def marked(segments, change, tag):
