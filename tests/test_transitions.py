@@ -78,3 +78,24 @@ class TableTests(TestCase):
         article = make_article()
         with self.assertRaisesMessage(ValidationError, "Unknown action"):
             WORKFLOW.transition(article, "ar", "archive", self.editor)
+
+
+class ExpiryTests(TestCase):
+    def test_an_expired_article_goes_live_only_with_a_later_expiry(self):
+        editor = make_user("editor", "editor")
+        article = make_article(publish=("de",))
+        article.expires_at = timezone.now() - timezone.timedelta(minutes=1)
+        article.save()
+        WORKFLOW.run_schedule(user=editor)
+        article.refresh_from_db()
+        self.assertEqual(article.status_de, Status.UNPUBLISHED)
+        with self.assertRaisesMessage(ValidationError, "set a later expiry"):
+            WORKFLOW.transition(article, "de", Action.PUBLISH, editor)
+        with self.assertRaisesMessage(ValidationError, "set a later expiry"):
+            WORKFLOW.transition(
+                article, "de", Action.SCHEDULE, editor, when=timezone.now() + timezone.timedelta(hours=1)
+            )
+        article.expires_at = timezone.now() + timezone.timedelta(days=1)
+        article.save()
+        WORKFLOW.transition(article, "de", Action.PUBLISH, editor)
+        self.assertTrue(article.is_published("de"))

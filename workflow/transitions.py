@@ -211,6 +211,8 @@ class Workflow:
             raise ValidationError(gettext("Write the correction note readers will see."), code="required")
         if step.needs_complete:
             current.check_complete(language)
+        if step.action in (Action.PUBLISH, Action.SCHEDULE):
+            self.check_not_expired(current, when or now)
         current.set_status(language, step.to_state, scheduled_at=when, now=now)
         current.save()
         if step.needs_note:
@@ -223,6 +225,16 @@ class Workflow:
         if log:
             audit.record(current, user, message)
         return message
+
+    @staticmethod
+    def check_not_expired(article, live_from):
+        """An expired article would be taken down again at once: going live asks for a later expiry first."""
+        if article.expires_at is not None and article.expires_at <= live_from:
+            raise ValidationError(
+                gettext("The article expires at %(time)s, before it would go live: set a later expiry or clear it.")
+                % {"time": languages.newsroom_time(article.expires_at)},
+                code="expired",
+            )
 
     @staticmethod
     def check_time(when, now):
