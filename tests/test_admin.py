@@ -652,6 +652,17 @@ class DeskOverviewTests(AdminTestCase):
         with self.assertNumQueries(3):
             desk.overview()
 
+    def test_each_timed_list_shows_its_soonest_however_many_wait(self):
+        now = timezone.now()
+        articles = []
+        for minutes in range(30):
+            article = make_article()
+            article.set_status("de", Status.SCHEDULED, scheduled_at=now + timedelta(hours=20, minutes=-minutes))
+            article.save()
+            articles.append(article)
+        listed = [item["pk"] for item in desk.timed_articles("de", now)["scheduled"]]
+        self.assertEqual(listed, [article.pk for article in reversed(articles[-8:])])
+
     def test_readers_without_articles_get_no_desk(self):
         viewer = User.objects.create_user("viewer", password="pw", is_staff=True)
         self.client.force_login(viewer)
