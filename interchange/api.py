@@ -132,4 +132,6 @@ def article_detail(request, code):
         dependencies.SOURCES,
         dependencies.TOPICS,
     }
+    # The page cache keeps it no longer than the article is live (reader/caching.py `shown_until`).
+    response.shown_until = shown.expires_at
     return response

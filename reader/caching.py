@@ -17,6 +17,9 @@ How it fits together:
   and a response rendered from data older than a change is never taken for fresh.
 - No stampede: when a hot response is stale (invalidated, or past its lifetime), one worker renders it again while
   the others serve the stale copy for at most PUBLIC_PAGE_STALE_SECONDS.
+- A response true only until a known moment (an article that expires then: `shown_until`) is kept by nobody past
+  it: the page cache stores it that long and serves no stale copy after it, and browsers and CDNs are told as
+  much. The scheduler's unpublishing is not waited for.
 - Each process keeps its hottest responses in memory as well and trusts them while the clock stands still (read at
   most every PAGE_CACHE_CLOCK_SECONDS), so a hot hit touches neither the network nor the database.
 - The cache is an accelerator, never a dependency: when it is unreachable, pages render uncached and the error is
@@ -26,6 +29,7 @@ How it fits together:
 import functools
 import hashlib
 import logging
+import math
 import threading
 import time
 from collections import OrderedDict
@@ -283,6 +287,8 @@ local = LocalCopies()
 
 def judge(entry, stamps, now):
     """FRESH, STALE (servable while someone renders it again) or EXPIRED, with its keys' stamps."""
+    if entry.get("until") is not None and entry["until"] <= now:
+        return EXPIRED
     stale_since = None
     for name in entry["tags"]:
         stamp = stamps.get(tag_key(name))
@@ -326,8 +332,11 @@ def lookup(key):
     return entry, state
 
 
-def store(key, response, tags, seq, strict):
-    """Keep a rendered 200 response under `key`; returns the entry (its validators go on the response too)."""
+def store(key, response, tags, seq, strict, until=None):
+    """
+    Keep a rendered 200 response under `key`, no longer than `until` (a timestamp) when it is only true until
+    then; returns the entry (its validators go on the response too).
+    """
     cache = backend()
     now = time.time()
     content = response.content
@@ -336,6 +345,9 @@ def store(key, response, tags, seq, strict):
     response.headers["ETag"] = etag
     response.headers["Last-Modified"] = http_date(modified)
     lifetime = setting("PUBLIC_PAGE_CACHE_SECONDS", 300)
+    kept = lifetime + setting("PUBLIC_PAGE_STALE_SECONDS", 10)
+    if until is not None:
+        lifetime, kept = min(lifetime, until - now), max(1, min(kept, math.ceil(until - now)))
     entry = {
         "content": content,
         "headers": list(response.items()),
@@ -344,6 +356,7 @@ def store(key, response, tags, seq, strict):
         "tags": tuple(sorted(tags)),
         "seq": seq,
         "fresh_until": now + lifetime,
+        "until": until,
         "strict": strict,
     }
     names = [tag_key(name) for name in entry["tags"]]
@@ -353,7 +366,7 @@ def store(key, response, tags, seq, strict):
         # A key never invalidated (or forgotten): it starts at this render's clock, so anything stored before is
         # stale against it and this response is not.
         guarded(lambda name=name: cache.add(name, (seq, now), tag_timeout()))
-    guarded(lambda: cache.set(key, entry, lifetime + setting("PUBLIC_PAGE_STALE_SECONDS", 10)))
+    guarded(lambda: cache.set(key, entry, kept))
     if not missing and all(existing[name][0] <= seq for name in names):
         local.put(key, entry, seq)
     return entry
@@ -504,6 +517,17 @@ def cache_control():
     }
 
 
+def shown_until(response, moment):
+    """
+    Say that a response is true only until `moment` (an aware datetime; None for no such moment): the page of an
+    article that expires then. The earliest of several moments counts.
+    """
+    if moment is not None:
+        earlier = getattr(response, "shown_until", None)
+        response.shown_until = moment if earlier is None else min(earlier, moment)
+    return response
+
+
 def depends_on(response, *keys):
     """Name what a response shows (dependency keys); the page cache stores them with it."""
     existing = getattr(response, "dependency_keys", set())
@@ -544,10 +568,22 @@ def cached(view, parameters=(), strict=False, keys=()):
             response = response.render()
         shown = {dependencies.SITE, *(keys(request, *args, **kwargs) if callable(keys) else keys)}
         shown |= getattr(response, "dependency_keys", set())
-        patch_cache_control(response, **cache_control())
+        control, until = cache_control(), getattr(response, "shown_until", None)
+        if until is not None:
+            # Nobody downstream keeps it past that moment, nor serves it stale then.
+            left = max(0, math.floor(until.timestamp() - time.time()))
+            control.update(
+                max_age=min(control["max_age"], left), s_maxage=min(control["s_maxage"], left), stale_while_revalidate=0
+            )
+        patch_cache_control(response, **control)
         response.headers["Surrogate-Key"] = " ".join(sorted(shown))
         response.headers["Cache-Tag"] = ",".join(sorted(shown))
-        request.page_cache = {"key": address.key(allowed), "tags": shown, "strict": strict}
+        request.page_cache = {
+            "key": address.key(allowed),
+            "tags": shown,
+            "strict": strict,
+            "until": until.timestamp() if until is not None else None,
+        }
         return response
 
     wrapper.page_cache = {"parameters": allowed, "strict": strict}
@@ -599,7 +635,7 @@ class PageCacheMiddleware:
         if policy is None or not is_storable(response):
             return response
         try:
-            entry = store(policy["key"], response, policy["tags"], seq, policy["strict"])
+            entry = store(policy["key"], response, policy["tags"], seq, policy["strict"], policy["until"])
         except CacheUnavailable:
             return response
         if "HTTP_IF_NONE_MATCH" in request.META or "HTTP_IF_MODIFIED_SINCE" in request.META:

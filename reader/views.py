@@ -31,7 +31,7 @@ from articles.prepared import PreparedQuery
 from workflow.models import Correction
 
 from . import presentation
-from .caching import depends_on
+from .caching import depends_on, shown_until
 from .filters import ArticleArchiveFilter
 
 
@@ -186,6 +186,11 @@ class ArticleDetailView(DependencyKeysMixin, DetailView):
             ],
         )
         return context
+
+    def render_to_response(self, context, **response_kwargs):
+        # An article that expires leaves the caches then, not when the scheduler next runs.
+        response = super().render_to_response(context, **response_kwargs)
+        return shown_until(response, context["article"].expires_at)
 
     def dependency_keys(self, context):
         language = self.language

@@ -10,6 +10,8 @@ import shutil
 import socket
 import subprocess
 import threading
+import time
+from datetime import timedelta
 from unittest import mock, skipUnless
 from urllib.parse import unquote_to_bytes
 
@@ -19,9 +21,11 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from django.http import HttpResponse
 from django.test import RequestFactory, SimpleTestCase, TestCase, override_settings
-from django.urls import path
+from django.urls import path, reverse
+from django.utils import timezone
 
 from articles import dependencies
+from articles.models import Article
 from reader import caching
 from tests.factories import make_article, make_category
 
@@ -280,6 +284,66 @@ class StampedeTests(SimpleTestCase):
         caching.release_render_lock(self.key)
         self.assertEqual(self.client.get("/hot/").content, b"render 2")
         self.assertEqual(len(renders), 2)
+
+
+class ExpiryTests(TestCase):
+    """
+    An article that expires leaves every cache at that moment (its page and its API answer), not when the scheduler
+    next unpublishes it: the page cache keeps it no longer, serves no stale copy then, and tells browsers and CDNs.
+    """
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.expiring = make_article(publish=("ar", "de"), expires_at=timezone.now() + timedelta(seconds=30))
+        cls.lasting = make_article(publish=("ar", "de"))
+
+    def addresses(self, article):
+        api = reverse("api:article_detail", args=[article.short_code])
+        return [article.get_absolute_url("ar"), article.get_absolute_url("de"), f"{api}?language=de", api]
+
+    def a_minute_later(self, article):
+        """
+        A minute on for the page cache's clock; for the database, which reads its own, the article's expiry moved
+        back instead. Written past the signals, as time passing is: nothing is invalidated.
+        """
+        Article.objects.filter(pk=article.pk).update(expires_at=timezone.now() - timedelta(seconds=30))
+        now = time.time() + 60
+        return mock.patch.object(caching.time, "time", lambda: now)
+
+    def test_browsers_and_cdns_keep_it_no_longer_than_it_is_live(self):
+        for address in self.addresses(self.expiring):
+            with self.subTest(address):
+                control = self.client.get(address)["Cache-Control"]
+                ages = dict(part.split("=") for part in control.split(", ") if "=" in part)
+                self.assertLessEqual(int(ages["max-age"]), 30)
+                self.assertLessEqual(int(ages["s-maxage"]), 30)
+                self.assertEqual(ages["stale-while-revalidate"], "0")
+        lasting = self.client.get(self.lasting.get_absolute_url("de"))["Cache-Control"]
+        self.assertIn("max-age=60", lasting)
+
+    def test_the_page_cache_stops_serving_it_when_it_expires(self):
+        addresses = self.addresses(self.expiring)
+        for address in addresses:
+            self.assertEqual(self.client.get(address).status_code, 200)
+        with self.a_minute_later(self.expiring):
+            for address in addresses:
+                with self.subTest(address):
+                    self.assertEqual(self.client.get(address).status_code, 404)
+
+    def test_not_even_as_a_stale_copy_while_another_worker_renders_it(self):
+        address = self.expiring.get_absolute_url("de")
+        key = self.client.get(address).wsgi_request.page_cache["key"]
+        self.assertTrue(caching.take_render_lock(key))
+        with self.a_minute_later(self.expiring):
+            self.assertEqual(self.client.get(address).status_code, 404)
+        caching.release_render_lock(key)
+
+    def test_a_page_without_an_expiry_is_served_from_the_cache_meanwhile(self):
+        # What the tests above rely on: the same steps leave a page that does not expire in the cache.
+        address = self.lasting.get_absolute_url("de")
+        self.client.get(address)
+        with self.a_minute_later(self.lasting), self.assertNumQueries(0):
+            self.assertEqual(self.client.get(address).status_code, 200)
 
 
 def free_port():
